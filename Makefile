@@ -1,0 +1,50 @@
+# Common targets. Every target that needs Python sets up .venv first (CPU torch pinned).
+# A GPU user: `make venv TORCH_SPEC="torch --index-url <your CUDA wheel index>"`, or install
+# torch first in an environment of your own and `pip install -e .[test]`.
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.skspider-installed
+
+.PHONY: venv test test-fast lint format paper-table bench docs clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## test: lint, then the whole test suite (what CI runs)
+test: venv lint
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+
+## test-fast: the suite without tests marked slow
+test-fast: venv
+	$(BIN)/python -m pytest -n 2 -m "not slow" -p no:cacheprovider
+
+lint: venv
+	$(BIN)/ruff check skspider tests benchmarks
+	$(BIN)/ruff format --check skspider tests benchmarks
+
+format: venv
+	$(BIN)/ruff format skspider tests benchmarks
+	$(BIN)/ruff check --fix skspider tests benchmarks
+
+## paper-table: the main job: the paper's tau_w table recomputed from the shipped figures
+paper-table: venv
+	$(BIN)/python benchmarks/paper_table.py --check
+
+bench: venv
+	$(BIN)/python benchmarks/paper_table.py --json benchmarks/results/paper_table.json
+
+docs: venv
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	$(BIN)/python -m sphinx -W -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info docs/_build .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
