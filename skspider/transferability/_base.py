@@ -1,0 +1,179 @@
+"""The base class of every transferability estimator."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import validate_data
+
+__all__ = ["BaseTransferabilityEstimator"]
+
+InputKind = Literal["features", "probas"]
+
+# Rows of source probabilities may be off 1 by float32 rounding of a softmax; beyond this
+# they are not probabilities and are rejected (never silently renormalised).
+_PROBA_ATOL = 1e-3
+
+
+class BaseTransferabilityEstimator(BaseEstimator):
+    """Base class: scores how well ONE pre-trained model transfers to ONE task.
+
+    A subclass declares what it consumes in the class attribute ``input_kind``:
+
+    - ``"features"``: the PTM's features of the target samples, ``(n_samples, n_features)``
+      (LogME, H-score, ...);
+    - ``"probas"``: the PTM's source-class probabilities, ``(n_samples, n_source_classes)``,
+      rows summing to 1 (LEEP, NCE, ...);
+
+    so that a ranker can route the right array to it. ``supports_regression`` says whether
+    ``y`` may be continuous targets ``(n_samples,)`` or ``(n_samples, n_targets)``.
+
+    ``fit(X, y)`` validates the input, calls the subclass's ``_fit(X, y)`` (which returns the
+    score and may set fitted attributes) and stores it in ``score_``: higher = better for
+    every method, whatever the sign convention of the original paper (documented per class).
+    ``score(X, y)`` returns the transferability of ``(X, y)`` from a clone, so it never
+    changes a fitted estimator.
+
+    Input handling, common to all methods:
+
+    - NaN or infinity in ``X`` or ``y``: `ValueError`.
+    - Integer ``X`` is converted to float64; computations run in float64 (``X`` is never
+      modified in place).
+    - Class labels of any type (strings, arbitrary integers) are mapped to ``0 .. C-1`` in
+      sorted order (``classes_`` keeps the originals). A single class, or fewer than
+      ``_min_samples_per_class`` samples in a class, is a `ValueError`.
+    - Source probabilities must be non-negative with rows summing to 1 (within 1e-3);
+      otherwise `ValueError` (pass ``softmax(logits)``, not logits).
+
+    Attributes
+    ----------
+    score_ : float
+        The transferability, higher = better.
+    classes_ : ndarray of shape (n_classes,)
+        The original class labels (classification only).
+    n_features_in_ : int
+        Number of columns of ``X``.
+    """
+
+    input_kind: ClassVar[InputKind] = "features"
+    supports_regression: ClassVar[bool] = False
+    _min_samples_per_class: ClassVar[int] = 1
+
+    # -- to implement -------------------------------------------------------------------------
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> float:  # pragma: no cover - abstract
+        """Compute the score from validated ``X`` (float64) and ``y`` (0..C-1 labels, or
+        float64 targets of shape (n_samples, n_targets) for regression)."""
+        raise NotImplementedError
+
+    # -- the contract -------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any) -> BaseTransferabilityEstimator:
+        """Compute the transferability of ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, n_source_classes)
+            The PTM's features, or its source-class probabilities (see ``input_kind``).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels, or regression targets where supported.
+
+        Returns
+        -------
+        self : object
+            With ``score_`` set.
+        """
+        if hasattr(self, "_validate_params"):
+            self._validate_params()
+        X, y = self._validate_input(X, y)
+        self.score_ = float(self._fit(X, y))
+        if not np.isfinite(self.score_):
+            raise ValueError(
+                f"{type(self).__name__} produced a non-finite score ({self.score_}); the input "
+                "is degenerate (e.g. constant features)."
+            )
+        return self
+
+    def score(self, X: Any, y: Any) -> float:
+        """The transferability of ``(X, y)``: ``clone(self).fit(X, y).score_``.
+
+        Parameters
+        ----------
+        X : array-like
+            As for `fit`.
+        y : array-like
+            As for `fit`.
+
+        Returns
+        -------
+        score : float
+            Higher = better.
+        """
+        return clone(self).fit(X, y).score_
+
+    # -- validation -----------------------------------------------------------------------------
+    def _validate_input(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        name = type(self).__name__
+        if y is None:
+            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            dtype=np.float64,
+            multi_output=self.supports_regression,
+            y_numeric=False,
+            ensure_min_samples=2,
+        )
+        if self.input_kind == "probas":
+            self._check_probas(X)
+        target = type_of_target(y)
+        if target in ("continuous", "continuous-multioutput") or (
+            self.supports_regression and np.ndim(y) == 2
+        ):
+            if not self.supports_regression:
+                raise ValueError(
+                    f"{name} needs class labels; y looks like continuous targets ({target})."
+                )
+            y = np.asarray(y, dtype=np.float64)
+            if not np.isfinite(y).all():
+                raise ValueError(f"{name}: y contains NaN or infinity.")
+            return X, y.reshape(len(y), -1)
+        if target not in ("binary", "multiclass"):
+            raise ValueError(f"{name} needs 1-D class labels; y is of type {target!r}.")
+        self.classes_, y = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"{name} needs at least 2 classes in y; got only {self.classes_.tolist()}."
+            )
+        counts = np.bincount(y)
+        if counts.min() < self._min_samples_per_class:
+            small = self.classes_[counts < self._min_samples_per_class]
+            raise ValueError(
+                f"{name} needs at least {self._min_samples_per_class} samples per class; "
+                f"classes {small[:10].tolist()} have fewer."
+            )
+        return X, y.astype(np.intp)
+
+    def _check_probas(self, P: np.ndarray) -> None:
+        name = type(self).__name__
+        if (P < 0).any():
+            raise ValueError(
+                f"{name} takes source-class probabilities; X has negative entries (logits?). "
+                "Pass softmax(logits, axis=1)."
+            )
+        err = np.abs(P.sum(axis=1) - 1.0).max()
+        if err > _PROBA_ATOL:
+            raise ValueError(
+                f"{name} takes source-class probabilities whose rows sum to 1; a row of X is "
+                f"off by {err:.3g}. Pass softmax(logits, axis=1)."
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.non_deterministic = False
+        if self.input_kind == "probas":
+            tags.input_tags.positive_only = True
+        return tags
