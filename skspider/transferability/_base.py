@@ -61,6 +61,8 @@ class BaseTransferabilityEstimator(BaseEstimator):
     input_kind: ClassVar[InputKind] = "features"
     supports_regression: ClassVar[bool] = False
     _min_samples_per_class: ClassVar[int] = 1
+    # Subclasses declare their hyper-parameters' constraints (scikit-learn's mechanism).
+    _parameter_constraints: dict = {}
 
     # -- to implement -------------------------------------------------------------------------
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:  # pragma: no cover - abstract
@@ -84,8 +86,7 @@ class BaseTransferabilityEstimator(BaseEstimator):
         self : object
             With ``score_`` set.
         """
-        if hasattr(self, "_validate_params"):
-            self._validate_params()
+        self._validate_params()
         X, y = self._validate_input(X, y)
         self.score_ = float(self._fit(X, y))
         if not np.isfinite(self.score_):
