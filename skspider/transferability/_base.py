@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -61,6 +62,8 @@ class BaseTransferabilityEstimator(BaseEstimator):
     input_kind: ClassVar[InputKind] = "features"
     supports_regression: ClassVar[bool] = False
     _min_samples_per_class: ClassVar[int] = 1
+    #: True when a PTM's score depends on the other PTMs scored with it (see score_models).
+    set_level: ClassVar[bool] = False
     # Subclasses declare their hyper-parameters' constraints (scikit-learn's mechanism).
     _parameter_constraints: dict = {}
 
@@ -112,6 +115,29 @@ class BaseTransferabilityEstimator(BaseEstimator):
             Higher = better.
         """
         return clone(self).fit(X, y).score_
+
+    def score_models(self, Xs: Sequence[Any], y: Any) -> np.ndarray:
+        """Scores of several PTMs on one task, one array of ``Xs`` per PTM.
+
+        The entry point rankers use. By default each PTM is scored independently
+        (``[self.score(X, y) for X in Xs]``); methods whose score of a PTM depends on the
+        whole set (``set_level = True``, e.g. NCTI) override it, and methods with a faster
+        batched computation may override it too.
+
+        Parameters
+        ----------
+        Xs : sequence of array-like
+            One input (features or probabilities, see ``input_kind``) per PTM; all with the
+            same number of samples as ``y``.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Labels or targets of the task.
+
+        Returns
+        -------
+        scores : ndarray of shape (len(Xs),)
+            Higher = better.
+        """
+        return np.array([self.score(X, y) for X in Xs], dtype=np.float64)
 
     # -- validation -----------------------------------------------------------------------------
     def _validate_input(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
