@@ -1,0 +1,196 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from sklearn.metrics import ndcg_score
+
+from skspider.metrics import (
+    mean_ndcg,
+    mean_pearson,
+    mean_weighted_tau,
+    top_k_regret,
+    weighted_tau,
+)
+
+RNG = np.random.default_rng(0)
+TRUTH = RNG.normal(size=(5, 8))
+SCORE = TRUTH + RNG.normal(scale=0.8, size=(5, 8))
+
+
+def test_weighted_tau_paper_is_scipy_rank_none():
+    for t, s in zip(TRUTH, SCORE, strict=True):
+        expected = stats.weightedtau(t, s, rank=None).statistic
+        assert weighted_tau(t, s) == pytest.approx(expected, rel=1e-12)
+
+
+def test_weighted_tau_symmetric_is_scipy_default():
+    for t, s in zip(TRUTH, SCORE, strict=True):
+        expected = stats.weightedtau(t, s).statistic
+        assert weighted_tau(t, s, convention="symmetric") == pytest.approx(expected, rel=1e-12)
+
+
+def test_paper_convention_weights_follow_the_truth():
+    # Swapping arguments changes the paper's value: the truth decides the weights.
+    t, s = TRUTH[0], SCORE[0]
+    assert weighted_tau(t, s) != pytest.approx(weighted_tau(s, t))
+    assert weighted_tau(t, s, convention="symmetric") == pytest.approx(
+        weighted_tau(s, t, convention="symmetric")
+    )
+
+
+def test_mistakes_at_the_top_cost_more():
+    truth = np.arange(6, 0, -1.0)  # model 0 best
+    swap_top = np.array([5, 6, 4, 3, 2, 1.0])
+    swap_bottom = np.array([6, 5, 4, 3, 1, 2.0])
+    assert weighted_tau(truth, swap_top) < weighted_tau(truth, swap_bottom) < 1.0
+
+
+def test_ties_in_truth_are_handled_like_scipy():
+    t = np.array([1.0, 1.0, 2.0, 3.0, 3.0])
+    s = np.array([0.1, 0.3, 0.2, 0.5, 0.4])
+    assert weighted_tau(t, s) == pytest.approx(stats.weightedtau(t, s, rank=None).statistic)
+
+
+@pytest.mark.parametrize("constant", ["y_true", "y_score"])
+def test_constant_ranking_gives_zero_division_value(constant):
+    t, s = np.array([1.0, 2.0, 3.0]), np.array([3.0, 1.0, 2.0])
+    if constant == "y_true":
+        t = np.ones(3)
+    else:
+        s = np.ones(3)
+    assert weighted_tau(t, s) == 0.0
+    assert np.isnan(weighted_tau(t, s, zero_division=np.nan))
+    with pytest.raises(ValueError, match="undefined"):
+        weighted_tau(t, s, zero_division="raise")
+    with pytest.raises(ValueError, match="zero_division"):
+        weighted_tau(t, s, zero_division="warn")
+
+
+def test_nan_policy():
+    t = np.array([1.0, np.nan, 3.0, 2.0])
+    s = np.array([1.0, 9.0, 3.0, 2.0])
+    with pytest.raises(ValueError, match="nan_policy='omit'"):
+        weighted_tau(t, s)
+    assert weighted_tau(t, s, nan_policy="omit") == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="y_score contains NaN"):
+        weighted_tau(s, t)
+    with pytest.raises(ValueError, match="at least 2"):
+        weighted_tau([1.0, np.nan, np.nan], [1.0, 2.0, 3.0], nan_policy="omit")
+    with pytest.raises(ValueError, match="nan_policy"):
+        weighted_tau(t, s, nan_policy="ignore")
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_score", "match"),
+    [
+        ([1.0, 2.0, 3.0], [1.0, 2.0], "same shape"),
+        ([], [], "at least 2"),
+        ([1.0], [1.0], "at least 2"),
+        ([1.0, np.inf], [1.0, 2.0], "infinity"),
+        ([[1.0, 2.0]], [[1.0, 2.0]], "1-D"),
+        (["a", "b"], [1.0, 2.0], "numeric"),
+    ],
+)
+def test_weighted_tau_bad_input(y_true, y_score, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        weighted_tau(y_true, y_score)
+
+
+def test_bad_convention():
+    with pytest.raises(ValueError, match="convention"):
+        weighted_tau([1, 2], [1, 2], convention="vigna")
+
+
+def test_mean_weighted_tau_rows_and_dataframes():
+    per_task = mean_weighted_tau(TRUTH, SCORE, return_per_task=True)
+    assert per_task.shape == (5,)
+    expected = [weighted_tau(t, s) for t, s in zip(TRUTH, SCORE, strict=True)]
+    np.testing.assert_allclose(per_task, expected)
+    assert mean_weighted_tau(TRUTH, SCORE) == pytest.approx(np.mean(expected))
+    frame = pd.DataFrame(TRUTH, columns=[f"m{i}" for i in range(8)])
+    assert mean_weighted_tau(frame, SCORE) == pytest.approx(np.mean(expected))
+
+
+@pytest.mark.parametrize(
+    ("Y_true", "Y_score", "match"),
+    [
+        (np.ones((2, 3)), np.ones((3, 3)), "same shape"),
+        (np.ones((0, 3)), np.ones((0, 3)), "no tasks"),
+        (np.ones((2, 1)), np.ones((2, 1)), "at least 2"),
+        (np.ones(3), np.ones(3), "2-D"),
+        (np.full((2, 3), np.nan), np.ones((2, 3)), "entirely NaN"),
+    ],
+)
+def test_mean_weighted_tau_bad_input(Y_true, Y_score, match):
+    with pytest.raises(ValueError, match=match):
+        mean_weighted_tau(Y_true, Y_score)
+
+
+def test_inputs_are_not_modified():
+    t, s = TRUTH.copy(), SCORE.copy()
+    t[0, 0] = np.nan
+    t_before, s_before = t.copy(), s.copy()
+    mean_weighted_tau(t, s, nan_policy="omit")
+    top_k_regret(t, s, k=2, nan_policy="omit")
+    np.testing.assert_array_equal(t, t_before)
+    np.testing.assert_array_equal(s, s_before)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(-100, 100), min_size=3, max_size=12, unique=True),
+    st.randoms(use_true_random=False),
+)
+def test_weighted_tau_invariant_to_model_order(values, rnd):
+    t = np.array(values)
+    s = t + np.array([rnd.uniform(-50, 50) for _ in values])
+    perm = np.array(rnd.sample(range(len(values)), len(values)))
+    assert weighted_tau(t, s) == pytest.approx(weighted_tau(t[perm], s[perm]), abs=1e-12)
+    assert weighted_tau(t, t) == pytest.approx(1.0)
+    assert -1.0 - 1e-12 <= weighted_tau(t, s) <= 1.0 + 1e-12
+
+
+def test_top_k_regret():
+    Y = np.array([[90.0, 80.0, 85.0], [70.0, 75.0, 60.0]])
+    S = np.array([[0.1, 0.9, 0.5], [0.2, 0.9, 0.1]])
+    np.testing.assert_allclose(top_k_regret(Y, S, 1, return_per_task=True), [10.0, 0.0])
+    np.testing.assert_allclose(top_k_regret(Y, S, 2, return_per_task=True), [5.0, 0.0])
+    assert top_k_regret(Y, S, k=3) == 0.0
+    # ties in the prediction: the first column wins, deterministically
+    assert top_k_regret([[1.0, 2.0]], [[0.5, 0.5]], k=1) == 1.0
+    # unknown models are left out with nan_policy="omit"
+    assert top_k_regret([[np.nan, 2.0, 1.0]], [[9.0, 0.0, 1.0]], k=1, nan_policy="omit") == 1.0
+
+
+@pytest.mark.parametrize("k", [0, -1, 1.5, True, 4])
+def test_top_k_regret_bad_k(k):
+    with pytest.raises(ValueError, match="k"):
+        top_k_regret(np.ones((1, 3)), np.ones((1, 3)), k=k)
+
+
+def test_mean_pearson():
+    expected = [np.corrcoef(t, s)[0, 1] for t, s in zip(TRUTH, SCORE, strict=True)]
+    assert mean_pearson(TRUTH, SCORE) == pytest.approx(np.mean(expected))
+    assert mean_pearson([[1.0, 2.0, 3.0]], [[1.0, 1.0, 1.0]]) == 0.0
+
+
+def test_mean_ndcg_matches_sklearn():
+    Y = np.abs(TRUTH)
+    ours = mean_ndcg(Y, SCORE, return_per_task=True)
+    np.testing.assert_allclose(ours, [ndcg_score([t], [s]) for t, s in zip(Y, SCORE, strict=True)])
+    ours_k = mean_ndcg(Y, SCORE, k=3, return_per_task=True)
+    np.testing.assert_allclose(
+        ours_k, [ndcg_score([t], [s], k=3) for t, s in zip(Y, SCORE, strict=True)]
+    )
+    ties = np.array([[0.5, 0.5, 0.1, 0.9]])
+    assert mean_ndcg(Y[:1, :4], ties) == pytest.approx(ndcg_score(Y[:1, :4], ties))
+
+
+def test_mean_ndcg_gains():
+    with pytest.raises(ValueError, match="gains='rank'"):
+        mean_ndcg(TRUTH, SCORE)
+    assert mean_ndcg(TRUTH, TRUTH, gains="rank") == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="gains"):
+        mean_ndcg(TRUTH, SCORE, gains="exp")
