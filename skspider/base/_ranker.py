@@ -28,10 +28,11 @@ class BaseRanker(BaseEstimator):
     convention), so `~sklearn.model_selection.GridSearchCV` and
     `~sklearn.model_selection.cross_validate` work without a ``scoring`` argument.
 
-    Attributes set by `_validate_targets`
-    -------------------------------------
+    Attributes
+    ----------
     models_ : ndarray of shape (n_models,)
-        Model names: the columns of a DataFrame ``Y``, else ``0 .. n_models - 1``.
+        Model names: the columns of a DataFrame ``Y``, else ``0 .. n_models - 1``
+        (set by `_validate_targets` in ``fit``).
     n_models_ : int
         Number of models.
     """
