@@ -172,7 +172,11 @@ class BaseTransferabilityEstimator(BaseEstimator):
                 raise ValueError(f"{name}: y contains NaN or infinity.")
             return X, y.reshape(len(y), -1)
         if target not in ("binary", "multiclass"):
-            raise ValueError(f"{name} needs 1-D class labels; y is of type {target!r}.")
+            # "Unknown label type" is the phrase scikit-learn's checks expect for y of type
+            # "unknown" (e.g. an object array of numbers).
+            raise ValueError(
+                f"{name} needs 1-D class labels; Unknown label type: y is of type {target!r}."
+            )
         self.classes_, y = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(
