@@ -83,7 +83,7 @@ class HScore(BaseTransferabilityEstimator):
         "shrinkage": [None, StrOptions({"ledoit_wolf"}), Interval(Real, 0, 1, closed="both")],
     }
 
-    def __init__(self, *, shrinkage: None | Literal["ledoit_wolf"] | float = None):
+    def __init__(self, *, shrinkage: Literal["ledoit_wolf"] | float | None = None):
         self.shrinkage = shrinkage
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:

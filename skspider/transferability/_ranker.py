@@ -17,6 +17,15 @@ from ._logme import LogME
 __all__ = ["TransferabilityRanker"]
 
 
+def _check_tasks(X: Any) -> list:
+    if isinstance(X, np.ndarray) or hasattr(X, "iloc"):
+        raise TypeError(
+            "TransferabilityRanker takes X as a sequence of skspider.base.Task carrying "
+            "per-PTM arrays and labels; a 2-D array has neither, so it cannot be scored."
+        )
+    return check_task_sequence(X)
+
+
 def _model_array(task: Task, model: str, kind: str, index: int) -> np.ndarray:
     getter = task.get_model_features if kind == "features" else task.get_model_probas
     try:
@@ -136,7 +145,7 @@ class TransferabilityRanker(BaseRanker):
         self : TransferabilityRanker
         """
         self._validate_params()
-        tasks = check_task_sequence(X)
+        tasks = _check_tasks(X)
         kind = self._input_kind()
         mapping = tasks[0].model_features if kind == "features" else tasks[0].model_probas
         first = list(mapping or [])
@@ -179,7 +188,7 @@ class TransferabilityRanker(BaseRanker):
             Transferability scores, higher = better.
         """
         check_is_fitted(self)
-        tasks = check_task_sequence(X)
+        tasks = _check_tasks(X)
         estimator = self._estimator()
         kind = self._input_kind()
         models = list(self.models_)
