@@ -6,6 +6,7 @@ from numbers import Real
 from typing import ClassVar, Literal
 
 import numpy as np
+from scipy import sparse
 from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -91,9 +92,8 @@ class HScore(BaseTransferabilityEstimator):
         F = X - X.mean(axis=0)
         # Rows replaced by their class mean: the features' conditional expectation E[f | y].
         counts = np.bincount(y)
-        means = np.zeros((len(counts), d))
-        np.add.at(means, y, F)
-        means /= counts[:, None]
+        onehot = sparse.csr_matrix((np.ones(n), (y, np.arange(n))), shape=(len(counts), n))
+        means = np.asarray(onehot @ F) / counts[:, None]
         G = means[y]
         cov_g = (G.T @ G) / (n - 1)
         if self.shrinkage is None:

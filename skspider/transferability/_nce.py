@@ -66,9 +66,9 @@ class NCE(BaseTransferabilityEstimator):
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
         n = X.shape[0]
         z = np.argmax(X, axis=1)
-        joint = np.zeros((len(self.classes_), X.shape[1]))
-        np.add.at(joint, (y, z), 1.0)
-        joint /= n
+        n_source = X.shape[1]
+        counts = np.bincount(y * n_source + z, minlength=len(self.classes_) * n_source)
+        joint = counts.reshape(len(self.classes_), n_source) / n
         marginal = joint.sum(axis=0)
         nz = joint > 0
         conditional = joint[nz] / np.broadcast_to(marginal, joint.shape)[nz]
