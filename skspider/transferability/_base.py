@@ -42,7 +42,8 @@ class BaseTransferabilityEstimator(BaseEstimator):
 
     - NaN or infinity in ``X`` or ``y``: `ValueError`.
     - Integer ``X`` is converted to float64; computations run in float64 (``X`` is never
-      modified in place).
+      modified in place). Methods that set ``_keep_float32`` receive float32 ``X`` as is
+      and convert it block by block.
     - Class labels of any type (strings, arbitrary integers) are mapped to ``0 .. C-1`` in
       sorted order (``classes_`` keeps the originals). A single class, or fewer than
       ``_min_samples_per_class`` samples in a class, is a `ValueError`.
@@ -64,6 +65,9 @@ class BaseTransferabilityEstimator(BaseEstimator):
     _min_samples_per_class: ClassVar[int] = 1
     #: True when a PTM's score depends on the other PTMs scored with it (see score_models).
     set_level: ClassVar[bool] = False
+    #: True when ``_fit`` accepts float32 ``X`` as is (accumulating in float64 itself), so
+    #: that validation does not make a float64 copy of large feature matrices.
+    _keep_float32: ClassVar[bool] = False
     # Subclasses declare their hyper-parameters' constraints (scikit-learn's mechanism).
     _parameter_constraints: dict = {}
 
@@ -148,7 +152,7 @@ class BaseTransferabilityEstimator(BaseEstimator):
             self,
             X,
             y,
-            dtype=np.float64,
+            dtype=[np.float64, np.float32] if self._keep_float32 else np.float64,
             multi_output=self.supports_regression,
             y_numeric=False,
             ensure_min_samples=2,
@@ -168,7 +172,11 @@ class BaseTransferabilityEstimator(BaseEstimator):
                 raise ValueError(f"{name}: y contains NaN or infinity.")
             return X, y.reshape(len(y), -1)
         if target not in ("binary", "multiclass"):
-            raise ValueError(f"{name} needs 1-D class labels; y is of type {target!r}.")
+            # "Unknown label type" is the phrase scikit-learn's checks expect for y of type
+            # "unknown" (e.g. an object array of numbers).
+            raise ValueError(
+                f"{name} needs 1-D class labels; Unknown label type: y is of type {target!r}."
+            )
         self.classes_, y = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(

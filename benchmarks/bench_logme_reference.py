@@ -1,0 +1,93 @@
+"""LogME speed against the original authors' implementation, on the same data.
+
+The authors' code is not part of skspider: supply your own copy of their ``LogME.py``
+(github.com/thuml/LogME; it needs numba) with ``--reference-logme PATH``. Both are timed on
+the same float32 features (default N=20000, D=2048, C=100), alternating runs, keeping each
+one's best; the scores must agree to ``--rtol`` (default 1e-6).
+
+Usage::
+
+    python benchmarks/bench_logme_reference.py --reference-logme path/to/LogME.py
+    python benchmarks/bench_logme_reference.py --reference-logme LogME.py --json out.json
+
+Exits 1 when the scores disagree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from skspider.transferability import LogME
+
+
+def load_reference(path: Path):
+    spec = importlib.util.spec_from_file_location("reference_logme", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.LogME
+
+
+def make_features(n, d, c, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.arange(n) % c)
+    centres = rng.normal(size=(c, d)).astype(np.float32)
+    X = np.maximum(rng.normal(size=(n, d)).astype(np.float32) + 0.5 * centres[y], 0.0)
+    return X, y
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reference-logme", type=Path, required=True)
+    parser.add_argument("-N", type=int, default=20000)
+    parser.add_argument("-D", type=int, default=2048)
+    parser.add_argument("-C", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rtol", type=float, default=1e-6)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    Reference = load_reference(args.reference_logme)
+    X, y = make_features(args.N, args.D, args.C)
+    times = {"authors": [], "skspider": []}
+    scores = {}
+    for _ in range(args.repeat):
+        t0 = time.perf_counter()
+        scores["authors"] = float(Reference().fit(X, y))
+        times["authors"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        scores["skspider"] = LogME(logdet="authors").fit(X, y).score_
+        times["skspider"].append(time.perf_counter() - t0)
+    best = {k: min(v) for k, v in times.items()}
+    rel = abs(scores["skspider"] - scores["authors"]) / abs(scores["authors"])
+    speedup = best["authors"] / best["skspider"]
+    print(f"LogME, N={args.N}, D={args.D}, C={args.C}, float32 features, best of {args.repeat}")
+    print("\n| implementation | seconds (best) | all runs | score |\n|---|---|---|---|")
+    for k in ("authors", "skspider"):
+        runs = ", ".join(f"{t:.2f}" for t in times[k])
+        print(f"| {k} | {best[k]:.3f} | {runs} | {scores[k]:.12f} |")
+    print(f"\nspeed-up x{speedup:.2f}; relative score difference {rel:.2e} (rtol {args.rtol:g})")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(
+            json.dumps(
+                {
+                    "N": args.N, "D": args.D, "C": args.C, "times": times, "best": best,
+                    "scores": scores, "speedup": speedup, "relative_difference": rel,
+                    "machine": platform.platform(),
+                },
+                indent=2,
+            )
+        )  # fmt: skip
+    return 0 if rel <= args.rtol else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""TransferabilityRanker: a transferability estimator applied to every PTM of a zoo."""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_is_fitted
+
+from ..base import BaseRanker, Task, check_performance_matrix, check_task_sequence
+from ._logme import LogME
+
+__all__ = ["TransferabilityRanker"]
+
+
+def _check_tasks(X: Any) -> list:
+    if isinstance(X, np.ndarray) or hasattr(X, "iloc"):
+        raise TypeError(
+            "TransferabilityRanker takes X as a sequence of skspider.base.Task carrying "
+            "per-PTM arrays and labels; a 2-D array has neither, so it cannot be scored."
+        )
+    return check_task_sequence(X)
+
+
+def _model_array(task: Task, model: str, kind: str, index: int) -> np.ndarray:
+    getter = task.get_model_features if kind == "features" else task.get_model_probas
+    try:
+        return getter(model)
+    except KeyError as exc:
+        raise ValueError(f"X[{index}] (task {task.name!r}): {exc.args[0]}") from None
+
+
+def _score_one(estimator, task: Task, models: list, kind: str, index: int) -> np.ndarray:
+    # Lazy per-PTM arrays are loaded here, inside the worker, one task's worth at a time.
+    arrays = [_model_array(task, m, kind, index) for m in models]
+    return np.asarray(estimator.score_models(arrays, task.y), dtype=np.float64)
+
+
+class TransferabilityRanker(BaseRanker):
+    """Rank the PTMs of a zoo on each task by a transferability estimator.
+
+    A ranker with no learning: on each task, every PTM is scored by ``estimator`` on that
+    PTM's own arrays of the task (its features, or its source-class probabilities,
+    whichever the estimator's ``input_kind`` asks for) and the task's labels. It follows
+    the ranker contract (`predict`, `predict_rank`, `score` = mean weighted tau against
+    true performances), so transferability baselines and learned rankers such as
+    ``SpiderRanker`` are compared in one loop.
+
+    Parameters
+    ----------
+    estimator : transferability estimator, default=None
+        An instance of a `skspider.transferability` estimator; it is cloned, never
+        modified. None means ``LogME()``.
+    n_jobs : int, default=None
+        Parallel jobs (joblib) over the (task, PTM) pairs, or over tasks for estimators
+        whose score of a PTM depends on the other PTMs (``set_level``). None means 1 unless
+        in a `joblib.parallel_backend` context; -1 uses all processors.
+    verbose : int, default=0
+        joblib's verbosity: progress messages while scoring.
+
+    Attributes
+    ----------
+    models_ : ndarray of shape (n_models,), dtype=object
+        The PTM names, in the order of the columns of `predict`.
+    n_models_ : int
+        Number of PTMs.
+
+    See Also
+    --------
+    skspider.transferability.LogME : The default estimator.
+    skspider.dummy.PriorRanker : A ranker ignoring the target task.
+
+    Notes
+    -----
+    ``X`` is a sequence of `skspider.base.Task`; each must carry, for every PTM of the zoo,
+    an array of the kind the estimator consumes (``task.model_features`` or
+    ``task.model_probas``, possibly lazy loaders, which are called inside the workers).
+    A plain 2-D array cannot be scored: it has neither per-PTM arrays nor labels.
+
+    The zoo is fixed in `fit`: by the columns of a DataFrame ``y`` when given, else by
+    the PTMs of the first task that carry the estimator's input kind, in their order. An
+    array ``y`` is only checked to have one column per PTM. The prediction for a task
+    missing one of those PTMs is an error naming the task and the PTM.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspider.base import Task
+    >>> from skspider.transferability import LogME, TransferabilityRanker
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1, 2], 20)
+    >>> signal = np.eye(5)[y]
+    >>> task = Task(y=y, model_features={
+    ...     "weak": rng.normal(size=(60, 5)) + 0.3 * signal,
+    ...     "strong": rng.normal(size=(60, 5)) + 3.0 * signal})
+    >>> ranker = TransferabilityRanker(LogME()).fit([task])
+    >>> list(ranker.models_)
+    ['weak', 'strong']
+    >>> ranker.predict_rank([task])
+    array([[2, 1]])
+    >>> ranker.score([task], np.array([[0.6, 0.9]]))
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "score_models"]), None],
+        "n_jobs": [Integral, None],
+        "verbose": [Interval(Integral, 0, None, closed="left"), "boolean"],
+    }
+
+    def __init__(self, estimator=None, *, n_jobs: int | None = None, verbose: int = 0):
+        self.estimator = estimator
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _estimator(self):
+        return LogME() if self.estimator is None else clone(self.estimator)
+
+    def _input_kind(self) -> str:
+        kind = getattr(self._estimator(), "input_kind", None)
+        if kind not in ("features", "probas"):
+            raise TypeError(
+                f"estimator must be a transferability estimator declaring input_kind "
+                f"'features' or 'probas'; {type(self.estimator).__name__} declares {kind!r}."
+            )
+        return kind
+
+    def fit(self, X: Any, y: Any = None) -> TransferabilityRanker:
+        """Record the zoo: the PTM names and their order.
+
+        Parameters
+        ----------
+        X : sequence of Task
+            Tasks carrying per-PTM arrays.
+        y : array-like or DataFrame of shape (n_tasks, n_models), default=None
+            Optional performances. A DataFrame's columns name the zoo; an array must
+            have one column per PTM of the first task. Nothing is learnt from the values.
+
+        Returns
+        -------
+        self : TransferabilityRanker
+        """
+        self._validate_params()
+        tasks = _check_tasks(X)
+        kind = self._input_kind()
+        mapping = tasks[0].model_features if kind == "features" else tasks[0].model_probas
+        first = list(mapping or [])
+        if y is None:
+            names = None
+        else:
+            Y, names = check_performance_matrix(y, name="y")
+            if len(tasks) != Y.shape[0]:
+                raise ValueError(
+                    f"X has {len(tasks)} tasks but y has {Y.shape[0]} rows; they must match."
+                )
+            if names is None and Y.shape[1] != len(first):
+                raise ValueError(
+                    f"y has {Y.shape[1]} model columns but the first task carries "
+                    f"{len(first)} models with model_{kind}; pass y as a DataFrame whose "
+                    "columns name the models."
+                )
+        if names is None:
+            if not first:
+                raise ValueError(
+                    f"X[0] carries no model_{kind}, which {type(self._estimator()).__name__} "
+                    "needs; the zoo cannot be read from it."
+                )
+            names = first
+        self.models_ = np.asarray(list(names), dtype=object)
+        self.n_models_ = len(self.models_)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Score every PTM of the zoo on each task.
+
+        Parameters
+        ----------
+        X : sequence of Task
+            Tasks carrying, for every PTM in ``models_``, the estimator's input kind.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_tasks, n_models)
+            Transferability scores, higher = better.
+        """
+        check_is_fitted(self)
+        tasks = _check_tasks(X)
+        estimator = self._estimator()
+        kind = self._input_kind()
+        models = list(self.models_)
+        parallel = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)
+        if getattr(estimator, "set_level", False):
+            rows = parallel(
+                delayed(_score_one)(estimator, task, models, kind, i)
+                for i, task in enumerate(tasks)
+            )
+            return np.vstack(rows)
+        cells = parallel(
+            delayed(_score_one)(estimator, task, [model], kind, i)
+            for i, task in enumerate(tasks)
+            for model in models
+        )
+        return np.concatenate(cells).reshape(len(tasks), len(models))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # X is a sequence of Task objects, never a 2-D array: scikit-learn's array-based
+        # common checks cannot apply (tests/transferability/test_ranker.py runs the API ones).
+        tags.input_tags.two_d_array = False
+        tags.non_deterministic = False
+        return tags

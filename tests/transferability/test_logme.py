@@ -1,0 +1,134 @@
+"""LogME: the evidence, the posterior mean, both Gram paths, precision and bad input."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from skspider.transferability import LogME, _logme
+
+TIGHT = {"tol": 1e-13, "max_iter": 10_000}
+
+
+def _data(n, d, c=3, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % c
+    X = rng.normal(size=(n, d)) + 1.5 * np.eye(c, d)[y]
+    return X.astype(dtype), y
+
+
+def _direct_log_evidence(X, t, alpha, beta):
+    # log N(t | 0, I / beta + X X^T / alpha): the marginal likelihood written out.
+    n = X.shape[0]
+    cov = np.eye(n) / beta + X @ X.T / alpha
+    return stats.multivariate_normal(mean=np.zeros(n), cov=cov).logpdf(t) / n
+
+
+@pytest.mark.parametrize(("n", "d"), [(60, 8), (12, 30)], ids=["N>D", "N<D"])
+def test_evidence_is_the_gaussian_marginal_likelihood(n, d):
+    X, y = _data(n, d)
+    est = LogME(**TIGHT).fit(X, y)
+    for c in range(3):
+        direct = _direct_log_evidence(X, (y == c).astype(float), est.alpha_[c], est.beta_[c])
+        assert est.evidence_[c] == pytest.approx(direct, rel=1e-8)
+    assert est.score_ == pytest.approx(est.evidence_.mean())
+
+
+@pytest.mark.parametrize(("n", "d"), [(60, 8), (12, 30)], ids=["N>D", "N<D"])
+def test_coef_is_the_posterior_mean(n, d):
+    X, y = _data(n, d)
+    est = LogME(**TIGHT).fit(X, y)
+    for c in range(3):
+        t = est.alpha_[c] / est.beta_[c]
+        m = np.linalg.solve(X.T @ X + t * np.eye(d), X.T @ (y == c))
+        np.testing.assert_allclose(est.coef_[c], m, rtol=1e-7, atol=1e-10)
+
+
+def test_evidence_is_at_its_maximum():
+    # At the fixed point, the evidence beats nearby (alpha, beta).
+    X, y = _data(80, 6)
+    est = LogME(**TIGHT).fit(X, y)
+    t = (y == 0).astype(float)
+    best = _direct_log_evidence(X, t, est.alpha_[0], est.beta_[0])
+    for fa, fb in [(1.2, 1), (0.8, 1), (1, 1.2), (1, 0.8)]:
+        assert best > _direct_log_evidence(X, t, est.alpha_[0] * fa, est.beta_[0] * fb)
+
+
+def test_predict_classification_and_regression():
+    X, y = _data(90, 6)
+    X = X + 2.0 * np.eye(3, 6)[y]  # well separated classes
+    labels = np.array(["cat", "dog", "eel"])[y]
+    est = LogME().fit(X, labels)
+    assert list(est.classes_) == ["cat", "dog", "eel"]
+    assert (est.predict(X) == labels).mean() > 0.9
+    rng = np.random.default_rng(1)
+    w = rng.normal(size=(6, 2))
+    Y = X @ w + 0.01 * rng.normal(size=(90, 2))
+    reg = LogME().fit(X, Y)
+    assert reg.predict(X).shape == (90, 2)
+    np.testing.assert_allclose(reg.coef_, w.T, atol=0.05)
+
+
+def test_float32_input_matches_float64_and_is_not_copied_whole(monkeypatch):
+    X, y = _data(300, 40, c=5, dtype=np.float32)
+    ref = LogME().fit(X.astype(np.float64), y)
+    # Small blocks: the float32 features are converted 64 rows at a time.
+    monkeypatch.setattr(_logme, "_BLOCK_ELEMENTS", 64 * 40)
+    est = LogME().fit(X, y)
+    assert est.score_ == pytest.approx(ref.score_, rel=1e-12)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+    Xw, yw = _data(20, 64, c=2, dtype=np.float32)
+    monkeypatch.setattr(_logme, "_BLOCK_ELEMENTS", 20 * 7)
+    assert LogME().score(Xw, yw) == pytest.approx(LogME().score(Xw.astype(float), yw), rel=1e-12)
+
+
+def test_integer_features_and_input_unchanged():
+    X, y = _data(50, 5)
+    Xi = np.round(X * 10).astype(np.int64)
+    before = Xi.copy()
+    assert LogME().score(Xi, y) == pytest.approx(LogME().score(Xi.astype(float), y))
+    np.testing.assert_array_equal(Xi, before)
+
+
+def test_one_vs_rest_columns_are_independent():
+    # A 3-class score is the mean of the per-class regressions on indicator columns.
+    X, y = _data(70, 5)
+    est = LogME().fit(X, y)
+    onehot = np.eye(3)[y]
+    cols = [LogME().fit(X, onehot[:, [c]]).score_ for c in range(3)]
+    np.testing.assert_allclose(est.evidence_, cols, rtol=1e-12)
+    # Many targets in one call: one evidence per column.
+    multi = LogME().fit(X, onehot)
+    np.testing.assert_allclose(multi.evidence_, cols, rtol=1e-12)
+
+
+def test_rank_deficient_features_exact_vs_authors():
+    # A duplicated column: rank D - 1 with N > D; "exact" counts the zero eigenvalue.
+    X, y = _data(60, 5)
+    X = np.hstack([X, X[:, :1]])
+    exact, authors = LogME().fit(X, y), LogME(logdet="authors").fit(X, y)
+    gap = np.mean(-0.5 * np.log(exact.alpha_) / 60)
+    assert exact.score_ - authors.score_ == pytest.approx(gap, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "match"),
+    [
+        (np.array([[1.0, np.nan], [0.0, 1.0], [1.0, 1.0]]), [0, 1, 0], "NaN"),
+        (np.array([[1.0, np.inf], [0.0, 1.0], [1.0, 1.0]]), [0, 1, 0], "infinity"),
+        (np.ones((4, 2)), [1, 1, 1, 1], "at least 2 classes"),
+        (np.ones((4, 2)), [0, 1, 0], "inconsistent numbers of samples"),
+        (np.zeros((4, 2)), [0, 1, 0, 1], "all zero"),
+        (np.ones((1, 2)), [0], "minimum of 2"),
+    ],
+)
+def test_bad_input(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        LogME().fit(X, y)
+
+
+def test_bad_hyper_parameters():
+    X, y = _data(20, 3)
+    with pytest.raises(ValueError, match="algorithm"):
+        LogME(algorithm="svd").fit(X, y)
+    with pytest.raises(ValueError, match="logdet"):
+        LogME(logdet="approx").fit(X, y)
