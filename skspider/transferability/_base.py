@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
+from scipy import special
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
@@ -48,7 +49,9 @@ class BaseTransferabilityEstimator(BaseEstimator):
       sorted order (``classes_`` keeps the originals). A single class, or fewer than
       ``_min_samples_per_class`` samples in a class, is a `ValueError`.
     - Source probabilities must be non-negative with rows summing to 1 (within 1e-3);
-      otherwise `ValueError` (pass ``softmax(logits)``, not logits).
+      otherwise `ValueError`, never a silent renormalisation. Estimators of input kind
+      "probas" that have a ``source_output`` hyper-parameter accept logits with
+      ``source_output="logits"`` (a row-wise softmax is applied to a copy).
 
     Attributes
     ----------
@@ -158,7 +161,11 @@ class BaseTransferabilityEstimator(BaseEstimator):
             ensure_min_samples=2,
         )
         if self.input_kind == "probas":
-            self._check_probas(X)
+            if getattr(self, "source_output", "probas") == "logits":
+                # Softmax in a new array (scipy's is stable): X is never modified.
+                X = special.softmax(X, axis=1)
+            else:
+                self._check_probas(X)
         target = type_of_target(y)
         if target in ("continuous", "continuous-multioutput") or (
             self.supports_regression and np.ndim(y) == 2
@@ -209,6 +216,6 @@ class BaseTransferabilityEstimator(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         tags.non_deterministic = False
-        if self.input_kind == "probas":
+        if self.input_kind == "probas" and getattr(self, "source_output", "probas") == "probas":
             tags.input_tags.positive_only = True
         return tags

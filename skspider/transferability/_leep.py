@@ -46,7 +46,9 @@ class LEEP(BaseTransferabilityEstimator):
 
     Parameters
     ----------
-    This estimator has no hyper-parameters.
+    source_output : {"probas", "logits"}, default="probas"
+        What ``X`` holds: the source head's probabilities (non-negative rows summing to 1,
+        within 1e-3), or its logits, turned into probabilities by a row-wise softmax.
 
     Attributes
     ----------
@@ -85,9 +87,10 @@ class LEEP(BaseTransferabilityEstimator):
     """
 
     input_kind: ClassVar[str] = "probas"
+    _parameter_constraints: dict = {"source_output": [StrOptions({"probas", "logits"})]}
 
-    def __init__(self):
-        pass
+    def __init__(self, source_output: Literal["probas", "logits"] = "probas"):
+        self.source_output = source_output
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
         return _leep(X, y, len(self.classes_))

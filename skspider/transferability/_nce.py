@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import numpy as np
+from sklearn.utils._param_validation import StrOptions
 
 from ._base import BaseTransferabilityEstimator
 
@@ -22,7 +23,9 @@ class NCE(BaseTransferabilityEstimator):
 
     Parameters
     ----------
-    This estimator has no hyper-parameters.
+    source_output : {"probas", "logits"}, default="probas"
+        What ``X`` holds: the source head's probabilities (non-negative rows summing to 1,
+        within 1e-3), or its logits, turned into probabilities by a row-wise softmax.
 
     Attributes
     ----------
@@ -59,9 +62,10 @@ class NCE(BaseTransferabilityEstimator):
     """
 
     input_kind: ClassVar[str] = "probas"
+    _parameter_constraints: dict = {"source_output": [StrOptions({"probas", "logits"})]}
 
-    def __init__(self):
-        pass
+    def __init__(self, source_output: Literal["probas", "logits"] = "probas"):
+        self.source_output = source_output
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
         n = X.shape[0]

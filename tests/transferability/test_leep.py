@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from scipy.special import softmax
 
 from skspider.transferability import LEEP, NCE, NLEEP
 from skspider.transferability._leep import _leep
@@ -121,3 +122,18 @@ def test_nleep_caps_components_at_the_number_of_samples():
     X = np.random.default_rng(0).normal(size=(8, 3))
     est = NLEEP(random_state=0).fit(X, [0, 1] * 4)  # 5 * 2 = 10 > 8 samples
     assert est.n_components_ == 8
+
+
+@pytest.mark.parametrize("Estimator", [LEEP, NCE])
+def test_logits_input_is_softmax_of_a_copy(Estimator):
+    rng = np.random.default_rng(3)
+    logits = rng.normal(scale=3.0, size=(60, 7))
+    y = rng.integers(0, 4, size=60)
+    before = logits.copy()
+    from_logits = Estimator(source_output="logits").score(logits, y)
+    np.testing.assert_array_equal(logits, before)
+    assert from_logits == pytest.approx(Estimator().score(softmax(logits, axis=1), y), rel=1e-12)
+    with pytest.raises(ValueError, match="source_output"):
+        Estimator(source_output="raw").fit(logits, y)
+    with pytest.raises(ValueError, match="softmax"):
+        Estimator().fit(logits, y)

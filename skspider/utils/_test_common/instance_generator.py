@@ -26,47 +26,18 @@ TRANSFERABILITY_SCORE_CHECKS = {
     "is fitted), so X may have any width; it does not evaluate the fitted estimator."
 }
 
-# LEEP and NCE take source-class probabilities: non-negative rows summing to 1. Every check
-# below fits on random (non-negative) features whose rows do not sum to 1, which these
-# estimators reject with a clear ValueError by design (logits or features must never be
-# silently renormalised into "probabilities"). Valid-input behaviour of the same properties
-# (refit idempotence, sample order, pickling, NaN rejection, read-only input) is tested in
+# LEEP and NCE take source-class probabilities (non-negative rows summing to 1) and reject
+# anything else by design. The common checks feed random features, so they run these
+# estimators with ``source_output="logits"``: the same code path after a row-wise softmax.
+# The default (probabilities) path is tested on real probabilities in
 # tests/transferability/test_leep.py and test_properties.py.
-_PROBAS_REASON = (
-    "fits on random non-negative features whose rows do not sum to 1; the estimator takes "
-    "source-class probabilities and rejects such X with a clear ValueError by design."
-)
-PROBAS_INPUT_CHECKS = {
-    check: _PROBAS_REASON
-    for check in (
-        "check_dict_unchanged",
-        "check_dont_overwrite_parameters",
-        "check_dtype_object",
-        "check_estimators_dtypes",
-        "check_estimators_fit_returns_self",
-        "check_estimators_nan_inf",
-        "check_estimators_overwrite_params",
-        "check_estimators_pickle",
-        "check_estimators_pickle(readonly_memmap=True)",
-        "check_f_contiguous_array_estimator",
-        "check_fit2d_1feature",
-        "check_fit2d_predict1d",
-        "check_fit_check_is_fitted",
-        "check_fit_idempotent",
-        "check_fit_score_takes_y",
-        "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance",
-        "check_n_features_in",
-        "check_pipeline_consistency",
-        "check_positive_only_tag_during_fit",
-        "check_readonly_memmap_input",
-    )
-} | TRANSFERABILITY_SCORE_CHECKS
 
 # name -> dict of constructor parameters used in the common checks.
 TEST_PARAMS: dict[str, dict] = {
     # Few components and EM steps keep the checks fast; the method is unchanged.
     "NLEEP": {"n_components_per_class": 2, "max_iter": 20, "random_state": 0},
+    "LEEP": {"source_output": "logits"},
+    "NCE": {"source_output": "logits"},
 }
 
 # name -> {check name: reason}.
@@ -75,8 +46,8 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "HScore": TRANSFERABILITY_SCORE_CHECKS,
     "LogME": TRANSFERABILITY_SCORE_CHECKS,
     "NLEEP": TRANSFERABILITY_SCORE_CHECKS,
-    "LEEP": PROBAS_INPUT_CHECKS,
-    "NCE": PROBAS_INPUT_CHECKS,
+    "LEEP": TRANSFERABILITY_SCORE_CHECKS,
+    "NCE": TRANSFERABILITY_SCORE_CHECKS,
 }
 
 
