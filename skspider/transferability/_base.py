@@ -167,6 +167,9 @@ class BaseTransferabilityEstimator(BaseEstimator):
             if not np.isfinite(y).all():
                 raise ValueError(f"{name}: y contains NaN or infinity.")
             return X, y.reshape(len(y), -1)
+        if target == "unknown":
+            # scikit-learn's wording, which its common checks (and users' searches) expect.
+            raise ValueError(f"Unknown label type: {name} needs 1-D class labels.")
         if target not in ("binary", "multiclass"):
             raise ValueError(f"{name} needs 1-D class labels; y is of type {target!r}.")
         self.classes_, y = np.unique(y, return_inverse=True)
