@@ -78,4 +78,9 @@ class LFC(BaseTransferabilityEstimator):
         cross = k_y - n**2 * k_mean * y_mean
         k_norm2 = k_sq - n**2 * k_mean**2
         y_norm2 = n**2 * (1.0 - y_mean**2)
+        if k_norm2 <= 1e-12 * max(k_sq, np.finfo(float).tiny):
+            raise ValueError(
+                "LFC is undefined when every entry of the feature Gram matrix X X^T is the "
+                "same (e.g. constant or zero features)."
+            )
         return cross / np.sqrt(k_norm2 * y_norm2)

@@ -225,7 +225,7 @@ class PACTranGaussian(BaseTransferabilityEstimator):
     score_ : float
         The negated PAC-Bayesian bound, higher = better.
     coef_ : ndarray of shape (n_features, n_classes)
-        Weights of the fitted linear classifier.
+        Weights of the fitted linear classifier (on the centred features).
     intercept_ : ndarray of shape (n_classes,)
         Its biases.
     n_iter_ : int

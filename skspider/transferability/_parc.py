@@ -9,7 +9,7 @@ from scipy import stats
 from sklearn.utils._param_validation import Interval
 
 from ._base import BaseTransferabilityEstimator
-from ._linalg import one_hot, pca_reduce
+from ._linalg import pca_reduce
 
 __all__ = ["PARC"]
 
@@ -101,5 +101,9 @@ class PARC(BaseTransferabilityEstimator):
         sd = Z.std(axis=0)
         Z = (Z - Z.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
         feat = _dissimilarity(Z)
-        labels = _dissimilarity(one_hot(y, len(self.classes_)))
+        # 1 - corr of one-hot rows is exactly 0 (same class) or C/(C-1); computed exactly so
+        # that equal pairs tie in the ranking (float noise would order them arbitrarily).
+        n_classes = len(self.classes_)
+        iu = np.triu_indices(len(y), 1)
+        labels = np.where(y[iu[0]] == y[iu[1]], 0.0, n_classes / (n_classes - 1))
         return stats.spearmanr(feat, labels)[0]
