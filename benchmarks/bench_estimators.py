@@ -32,10 +32,21 @@ import numpy as np
 from skspider.transferability import BaseTransferabilityEstimator
 from skspider.utils import all_estimators
 
-# Constructor arguments for estimators that need some (name -> kwargs), and fast settings
-# for slow ones. Keep entries documented.
-EXTRA_KWARGS: dict[str, dict] = {
+
+# Constructor arguments for estimators that need some: name -> kwargs, or a function of the
+# task's (X, y) returning kwargs (for arguments that depend on the grid point). Keep entries
+# documented.
+def _otce_source(X, y):
+    # A source set of the same width: half as many samples, shifted, with its own labels.
+    rng = np.random.default_rng(1)
+    n = max(len(X) // 2, 2)
+    rows = rng.choice(len(X), size=n, replace=False)
+    return {"source_features": X[rows] + 0.5, "source_labels": y[rows] % 5}
+
+
+EXTRA_KWARGS: dict = {
     "NLEEP": {"random_state": 0},
+    "OTCE": _otce_source,
 }
 
 QUICK = {"N": [1000, 4000], "D": [128, 512], "C": [10, 50]}
@@ -93,7 +104,8 @@ def main(argv=None):
             if name in skipped:
                 continue
             try:
-                est = cls(**EXTRA_KWARGS.get(name, {}))
+                extra = EXTRA_KWARGS.get(name, {})
+                est = cls(**(extra(X, y) if callable(extra) else extra))
                 data = P if est.input_kind == "probas" else X
                 seconds, score = time_one(est, data, y, args.repeat)
             except Exception as exc:  # report and move on: one estimator must not stop all

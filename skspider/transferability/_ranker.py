@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker, Task, check_performance_matrix, check_task_sequence
+from ._base import BaseTransferabilityEstimator
 from ._logme import LogME
 
 __all__ = ["TransferabilityRanker"]
@@ -57,7 +58,8 @@ class TransferabilityRanker(BaseRanker):
         modified. None means ``LogME()``.
     n_jobs : int, default=None
         Parallel jobs (joblib) over the (task, PTM) pairs, or over tasks for estimators
-        whose score of a PTM depends on the other PTMs (``set_level``). None means 1 unless
+        whose score of a PTM depends on the other PTMs (``set_level``) or that define their
+        own ``score_models`` (e.g. `OTCE` with one source set per PTM). None means 1 unless
         in a `joblib.parallel_backend` context; -1 uses all processors.
     verbose : int, default=0
         joblib's verbosity: progress messages while scoring.
@@ -193,7 +195,12 @@ class TransferabilityRanker(BaseRanker):
         kind = self._input_kind()
         models = list(self.models_)
         parallel = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)
-        if getattr(estimator, "set_level", False):
+        # Set-level methods (NCTI) and methods with their own score_models (OTCE with one
+        # source set per PTM, in the zoo's order) need every PTM of a task in one call.
+        whole_task = getattr(estimator, "set_level", False) or (
+            type(estimator).score_models is not BaseTransferabilityEstimator.score_models
+        )
+        if whole_task:
             rows = parallel(
                 delayed(_score_one)(estimator, task, models, kind, i)
                 for i, task in enumerate(tasks)

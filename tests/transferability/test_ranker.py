@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.utils import estimator_checks as ec
 
 from skspider.base import Task
-from skspider.transferability import LEEP, BaseTransferabilityEstimator, LogME
+from skspider.transferability import LEEP, OTCE, BaseTransferabilityEstimator, LogME
 from skspider.transferability import TransferabilityRanker as Ranker
 
 MODELS = ["weak", "medium", "strong"]
@@ -156,3 +156,19 @@ def test_estimator_is_cloned_not_modified_and_pickles():
 )
 def test_sklearn_api_checks(check):
     check("TransferabilityRanker", Ranker())
+
+
+def test_otce_with_one_source_set_per_ptm_in_the_ranker():
+    rng = np.random.default_rng(5)
+    y = np.repeat([0, 1, 2], 10)
+    feats = {m: rng.normal(size=(30, 4)) + (k + 1) * np.eye(3, 4)[y] for k, m in enumerate("ab")}
+    source = [rng.normal(size=(20, 4)) for _ in "ab"]
+    source_y = np.repeat([0, 1], 10)
+    task = Task(y=y, model_features=feats)
+    est = OTCE(source_features=source, source_labels=source_y)
+    scores = Ranker(est).fit([task]).predict([task])
+    expected = [
+        OTCE(source_features=s, source_labels=source_y).score(feats[m], y)
+        for s, m in zip(source, "ab", strict=True)
+    ]
+    np.testing.assert_allclose(scores[0], expected)

@@ -1,0 +1,31 @@
+import numpy as np
+import pytest
+
+from skspider.transferability import PARC
+
+
+def test_bounded_and_needs_two_dimensions():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 15)
+    X = rng.normal(size=(45, 6)) + 2.0 * np.eye(6)[y]
+    assert -1 <= PARC().fit(X, y).score_ <= 1
+    assert -1 <= PARC(pca_dim=None).fit(X, y).score_ <= 1
+    with pytest.raises(ValueError, match="n_features=1"):
+        PARC().fit(X[:, :1], y)
+    with pytest.raises(ValueError, match="pca_dim"):
+        PARC(pca_dim=1).fit(X, y)
+
+
+def test_matches_the_explicit_definition():
+    # Spearman correlation of 1 - corrcoef of standardised features vs of one-hot labels.
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    y = np.repeat([0, 1, 2], 10)
+    X = rng.normal(size=(30, 5)) + np.eye(5)[y]
+    Z = (X - X.mean(0)) / X.std(0)
+    iu = np.triu_indices(30, 1)
+    expected = stats.spearmanr(
+        1 - np.corrcoef(Z)[iu], np.round(1 - np.corrcoef(np.eye(3)[y])[iu], 12)
+    ).statistic
+    assert PARC(pca_dim=None).fit(X, y).score_ == pytest.approx(expected, rel=1e-10)
