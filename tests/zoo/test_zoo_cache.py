@@ -81,13 +81,15 @@ def test_interrupted_zoo_resumes_without_recomputing(tmp_path, data):
 
 def test_partial_files_are_invisible_and_cleaned(tmp_path):
     cache = FeatureCache(tmp_path)
-    with pytest.raises(KeyError, match="No complete cache entry"):
-        with cache.writer("m", "v", "d", "t", n_samples=3) as w:
-            w.allocate("features", 2)[:] = 1.0
-            # A killed process never reaches the commit: simulate it by leaking a temporary.
-            leaked = w.entry / "features.tmp-leak.npy"
-            leaked.write_bytes(b"\x93NUMPY partial")
-            raise KeyError("No complete cache entry (simulated crash)")
+    with (
+        pytest.raises(KeyError, match="No complete cache entry"),
+        cache.writer("m", "v", "d", "t", n_samples=3) as w,
+    ):
+        w.allocate("features", 2)[:] = 1.0
+        # A killed process never reaches the commit: simulate it by leaking a temporary.
+        leaked = w.entry / "features.tmp-leak.npy"
+        leaked.write_bytes(b"\x93NUMPY partial")
+        raise KeyError("No complete cache entry (simulated crash)")
     assert not cache.contains("m", "v", "d", "t")
     with pytest.raises(KeyError, match="No complete cache entry"):
         cache.loader("m", "v", "d", "t")
@@ -97,12 +99,16 @@ def test_partial_files_are_invisible_and_cleaned(tmp_path):
 
 def test_write_rejects_wrong_shapes(tmp_path):
     cache = FeatureCache(tmp_path)
-    with pytest.raises(ValueError, match=r"shape \(3, n_features\)"):
-        with cache.writer("m", "v", "d", "t", n_samples=3) as w:
-            w.write("features", np.ones((4, 2)))
-    with pytest.raises(ValueError, match="kind"):
-        with cache.writer("m", "v", "d", "t", n_samples=3) as w:
-            w.allocate("logits", 2)
+    with (
+        pytest.raises(ValueError, match=r"shape \(3, n_features\)"),
+        cache.writer("m", "v", "d", "t", n_samples=3) as w,
+    ):
+        w.write("features", np.ones((4, 2)))
+    with (
+        pytest.raises(ValueError, match="kind"),
+        cache.writer("m", "v", "d", "t", n_samples=3) as w,
+    ):
+        w.allocate("logits", 2)
     assert not cache.contains("m", "v", "d", "t")
 
 

@@ -98,7 +98,7 @@ def test_explicit_layer_and_missing_layer(images):
 
 def test_model_without_linear_needs_a_layer(images):
     net = nn.Sequential(nn.Conv2d(3, 2, 3), nn.Flatten())
-    with pytest.raises(ValueError, match="no nn.Linear"):
+    with pytest.raises(ValueError, match=r"no nn\.Linear"):
         extract_features(net, images, device="cpu")
 
 
@@ -267,7 +267,7 @@ def test_zoo_errors():
         zoo["b"]
     with pytest.raises(TypeError, match="module"):
         zoo.add("c")
-    with pytest.raises(TypeError, match="torch.nn.Module or a zero-argument callable"):
+    with pytest.raises(TypeError, match=r"torch\.nn\.Module or a zero-argument callable"):
         ZooEntry("d", 42)
     with pytest.raises(TypeError, match="returned int"):
         ZooEntry("e", lambda: 3).load()
