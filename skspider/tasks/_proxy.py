@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from scipy import stats
 
 from ..base import check_task_sequence
@@ -241,6 +241,15 @@ def _score_pair(y, feats, probas, estimators, error_score, where):
     return out
 
 
+def _score_pairs(y, items, estimators, error_score, tname):
+    """Independent estimators on a chunk of one task's PTMs, one PTM loaded at a time."""
+    out = np.full((len(items), len(estimators)), np.nan)
+    for row, (_, model, feats, probas) in enumerate(items):
+        where = f"task {tname!r}, model {model!r}"
+        out[row] = _score_pair(y, feats, probas, estimators, error_score, where)
+    return out
+
+
 def _score_set(y, sources, est, label, error_score, where):
     """A set-level estimator on one task: all its PTMs at once."""
     present = [i for i, s in enumerate(sources) if s is not None]
@@ -282,9 +291,10 @@ def proxy_ranks(
     (``task.get_model_probas``); a PTM without probabilities is not scored by the latter,
     and its aggregate uses the other estimators only (see `aggregate_scores`).
 
-    Work runs through joblib: one job per (task, PTM) for independent estimators (loading
-    that PTM's arrays once for all of them), one per task for set-level ones
-    (``set_level=True``, via ``score_models``). Any joblib backend works unchanged, e.g. a
+    Work runs through joblib: independent estimators in jobs over (task, PTM) pairs (each
+    PTM's arrays loaded once for all of them, one PTM at a time; a task's PTMs are grouped
+    into a few jobs so that scheduling costs stay small), set-level ones (``set_level=True``,
+    via ``score_models``) in one job per task. Any joblib backend works unchanged, e.g. a
     Dask cluster with ``joblib.parallel_config(backend="dask")``; lazy per-PTM arrays (cache
     loaders) are read by the workers.
 
@@ -388,6 +398,10 @@ def proxy_ranks(
     wants_probas = any(est.input_kind == "probas" for _, est in resolved)
     wants_feats = any(est.input_kind == "features" for _, est in resolved)
 
+    # Jobs: the (task, PTM) pairs of a task in a few chunks (enough chunks for every worker,
+    # few enough that scheduling costs stay small next to the estimators' work), plus one
+    # job per (task, set-level estimator).
+    per_task = max(1, -(-4 * effective_n_jobs(n_jobs) // len(task_list)))
     jobs, slots = [], []
     for t, task in enumerate(task_list):
         y = np.asarray(task.y)
@@ -395,14 +409,17 @@ def proxy_ranks(
         probas = task.model_probas or {}
         tname = task.name if task.name is not None else t
         if pair_ests:
+            pairs = []
             for m, model in enumerate(model_list):
                 f = feats.get(model) if wants_feats else None
                 p = probas.get(model) if wants_probas else None
-                if f is None and p is None:
-                    continue
-                where = f"task {tname!r}, model {model!r}"
-                jobs.append(delayed(_score_pair)(y, f, p, pair_ests, error_score, where))
-                slots.append(("pair", t, m))
+                if f is not None or p is not None:
+                    pairs.append((m, model, f, p))
+            n_chunks = min(per_task, len(pairs))
+            for chunk in np.array_split(np.arange(len(pairs)), n_chunks) if pairs else []:
+                items = [pairs[i] for i in chunk]
+                jobs.append(delayed(_score_pairs)(y, items, pair_ests, error_score, tname))
+                slots.append(("pair", t, [m for m, _, _, _ in items]))
         for e, label, est in set_level:
             source = feats if est.input_kind == "features" else probas
             sources = [source.get(model) for model in model_list]
@@ -414,7 +431,7 @@ def proxy_ranks(
     results = Parallel(n_jobs=n_jobs, verbose=verbose)(jobs) if jobs else []
     for (kind, t, k), values in zip(slots, results):
         if kind == "pair":
-            S[pair_index, t, k] = values
+            S[np.ix_(pair_index, [t], k)] = values.T[:, None, :]
         else:
             S[k, t, :] = values
 

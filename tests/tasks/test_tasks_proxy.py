@@ -143,6 +143,10 @@ def test_n_jobs_gives_the_same_result(tasks):
         tasks, [FisherRatio(), NegConditionalEntropy()], output="score", n_jobs=2
     )
     pd.testing.assert_frame_equal(serial, parallel)
+    # One task: its PTMs are split into several jobs.
+    one = proxy_ranks(tasks[:1], [FisherRatio()], output="score", n_jobs=2)
+    alone = proxy_ranks(tasks[:1], [FisherRatio()], output="score")
+    pd.testing.assert_frame_equal(one, alone)
 
 
 def test_dask_backend_runs_unchanged(tasks):

@@ -292,3 +292,17 @@ def test_fingerprint_follows_the_weights():
     assert ZooEntry("n", net, version="v2").fingerprint(net) == "v2"
     bf16 = make_cnn().to(torch.bfloat16)
     assert entry.fingerprint(bf16) != first
+
+
+def test_verbose_reports_progress_on_stderr(images, capsys, tmp_path):
+    extract_features(make_cnn(), images, batch_size=5, device="cpu", verbose=1)
+    err = capsys.readouterr().err
+    assert "[extract_features] model: 23/23 samples (100%)" in err
+    assert err.count("\n") <= 10  # every 10% at most
+    extract_features(make_cnn(), images, batch_size=5, device="cpu", verbose=2)
+    assert capsys.readouterr().err.count("\n") == 5  # one line per batch
+    extract_features(make_cnn(), images, device="cpu", cache=tmp_path)
+    extract_features(make_cnn(), images, device="cpu", cache=tmp_path, verbose=1)
+    assert "model: cached" in capsys.readouterr().err
+    extract_features(make_cnn(), images, device="cpu")
+    assert capsys.readouterr().err == ""
