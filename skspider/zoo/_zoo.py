@@ -1,0 +1,407 @@
+"""An ordered, named collection of pre-trained models and how to read their features."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["ModelZoo", "ZooEntry"]
+
+
+def _resolve_layer(module: nn.Module, layer: str | None, model_name: str) -> str:
+    """Name of the final classifier: ``layer`` if given (checked), else the last nn.Linear."""
+    names = dict(module.named_modules())
+    if layer is not None:
+        if layer not in names:
+            candidates = [n for n, m in names.items() if isinstance(m, nn.Linear)]
+            raise ValueError(
+                f"Model {model_name!r} has no submodule named {layer!r}; its nn.Linear "
+                f"submodules are {candidates[-5:]} (pass one of them, or any submodule name, "
+                "as layer=)."
+            )
+        return layer
+    linear = [n for n, m in names.items() if isinstance(m, nn.Linear)]
+    if not linear:
+        raise ValueError(
+            f"Model {model_name!r} has no nn.Linear submodule, so its final classifier cannot "
+            "be found automatically; pass layer='<submodule name>' (its input becomes the "
+            "features) or feature_fn=."
+        )
+    return linear[-1]
+
+
+def _default_forward(module: nn.Module, batch: Any) -> Any:
+    if isinstance(batch, Mapping):
+        return module(**batch)
+    return module(batch)
+
+
+class ZooEntry:
+    """One pre-trained model of a `ModelZoo`: the module and how to read it.
+
+    By default the features are the input of the model's final classifier, captured by a
+    forward hook on that layer during an ordinary forward pass, and, when the layer is the
+    model's source classification head, the softmax of its output gives the source-class
+    probabilities (for LEEP, NCE, ...) in the same pass.
+
+    Parameters
+    ----------
+    name : str
+        Unique name of the PTM in its zoo (the column name of proxy ranks).
+    module : torch.nn.Module or callable
+        The model, or a zero-argument callable returning it (a loader: the weights are then
+        read only when features are extracted, and released afterwards, so a large zoo is
+        never in memory at once).
+    layer : str, default=None
+        Dotted name of the final classifier submodule (as in ``module.named_modules()``),
+        whose input (flattened to 2-D) is the feature. None: the last `torch.nn.Linear` in
+        registration order (``fc`` of a ResNet, ``classifier`` of a DenseNet, the last layer
+        of a ``Sequential``). Ignored when ``feature_fn`` is given.
+    feature_fn : callable, default=None
+        ``feature_fn(module, batch)`` computes features directly instead of the hook (e.g. the
+        pooled output of a headless backbone): it returns a ``(n, d)`` tensor, or a pair
+        ``(features, logits)`` whose softmaxed logits are the source probabilities.
+    forward : callable, default=None
+        ``forward(module, batch)``: how to run the model on a batch (for the hook). None calls
+        ``module(batch)``, or ``module(**batch)`` for a dict batch.
+    source_head : bool, default=None
+        Whether the hooked layer is a source classification head whose softmaxed output
+        gives source-class probabilities. None: True unless the layer is `torch.nn.Identity`
+        (a removed head); with ``feature_fn``, True when it returns logits. False never
+        computes probabilities.
+    family : str, default=None
+        Architecture family (metadata), e.g. ``"resnet"``.
+    source : str, default=None
+        Source (pre-training) data (metadata), e.g. ``"ImageNet-1k"``.
+    version : str, default=None
+        Identifies the weights in cache keys. None: a fingerprint of the weights, computed
+        at extraction (which loads a lazy module); give a string (e.g. the weights' name) to
+        let cache hits skip loading.
+    metadata : dict, default=None
+        Any further metadata.
+
+    Attributes
+    ----------
+    n_params : int or None
+        Number of parameters; None for a lazy module not yet loaded.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from skspider.zoo import ZooEntry
+    >>> net = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 3))
+    >>> entry = ZooEntry("mlp", net, family="mlp")
+    >>> entry.resolve_layer(net), entry.n_params
+    ('3', 131)
+    """
+
+    def __init__(
+        self,
+        name: str,
+        module: nn.Module | Callable[[], nn.Module],
+        *,
+        layer: str | None = None,
+        feature_fn: Callable[[nn.Module, Any], Any] | None = None,
+        forward: Callable[[nn.Module, Any], Any] | None = None,
+        source_head: bool | None = None,
+        family: str | None = None,
+        source: str | None = None,
+        version: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ):
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"A zoo entry's name must be a non-empty str, got {name!r}.")
+        if not isinstance(module, nn.Module) and not callable(module):
+            raise TypeError(
+                f"Model {name!r}: module must be a torch.nn.Module or a zero-argument callable "
+                f"returning one, got {type(module).__name__}."
+            )
+        for label, value in (("feature_fn", feature_fn), ("forward", forward)):
+            if value is not None and not callable(value):
+                raise TypeError(f"Model {name!r}: {label} must be callable, got {value!r}.")
+        if layer is not None and not isinstance(layer, str):
+            raise TypeError(f"Model {name!r}: layer must be a str, got {layer!r}.")
+        if version is not None and not isinstance(version, str):
+            raise TypeError(f"Model {name!r}: version must be a str, got {version!r}.")
+        self.name = name
+        self.module = module
+        self.layer = layer
+        self.feature_fn = feature_fn
+        self.forward = forward
+        self.source_head = source_head
+        self.family = family
+        self.source = source
+        self.version = version
+        self.metadata = dict(metadata or {})
+        self.n_params = self._count(module) if isinstance(module, nn.Module) else None
+
+    @staticmethod
+    def _count(module: nn.Module) -> int:
+        return int(sum(p.numel() for p in module.parameters()))
+
+    @property
+    def is_lazy(self) -> bool:
+        """Whether the module is loaded on demand."""
+        return not isinstance(self.module, nn.Module)
+
+    def load(self) -> nn.Module:
+        """The module (calling the loader of a lazy entry; the result is not kept)."""
+        if not self.is_lazy:
+            return self.module
+        module = self.module()
+        if not isinstance(module, nn.Module):
+            raise TypeError(
+                f"The loader of model {self.name!r} returned {type(module).__name__}, not a "
+                "torch.nn.Module."
+            )
+        self.n_params = self._count(module)
+        return module
+
+    def resolve_layer(self, module: nn.Module) -> str | None:
+        """The hooked layer's name in ``module`` (None when ``feature_fn`` is used)."""
+        if self.feature_fn is not None:
+            return None
+        return _resolve_layer(module, self.layer, self.name)
+
+    def has_source_head(self, module: nn.Module) -> bool:
+        """Whether the hook gives source probabilities (``feature_fn``: see its result)."""
+        if self.feature_fn is not None:
+            return False
+        if self.source_head is not None:
+            return bool(self.source_head)
+        layer = module.get_submodule(self.resolve_layer(module))
+        return not isinstance(layer, nn.Identity)
+
+    def fingerprint(self, module: nn.Module) -> str:
+        """The cache version: ``version`` if given, else a hash of the weights and buffers."""
+        if self.version is not None:
+            return self.version
+        h = hashlib.blake2b(digest_size=12)
+        for key, tensor in module.state_dict().items():
+            h.update(key.encode())
+            t = tensor.detach().cpu().contiguous()
+            h.update(str(t.dtype).encode() + str(tuple(t.shape)).encode())
+            # A byte view works for dtypes numpy lacks (bfloat16, ...).
+            h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+        h.update(json.dumps([self.layer, self.feature_fn is None]).encode())
+        return "w" + h.hexdigest()
+
+    def describe(self) -> dict:
+        """Metadata as one row: name, family, source, n_params, version, plus extras."""
+        return {
+            "name": self.name,
+            "family": self.family,
+            "source": self.source,
+            "n_params": self.n_params,
+            "version": self.version,
+            **self.metadata,
+        }
+
+    def __repr__(self) -> str:
+        kind = "lazy" if self.is_lazy else type(self.module).__name__
+        return f"ZooEntry({self.name!r}, {kind}, family={self.family!r})"
+
+
+class ModelZoo(Mapping):
+    """An ordered, named collection of pre-trained models (PTMs).
+
+    A read-only mapping from name to `ZooEntry`, in insertion order (the column order of
+    everything computed from it), grown with `add`. It extracts every PTM's features on a
+    dataset (`extract`, through `extract_features`) and packages them, with labels, as a
+    `~skspider.base.Task` whose per-PTM arrays are lazy loaders over an on-disk cache
+    (`make_task`): the pools `skspider.tasks.sample_tasks` draws training tasks from.
+
+    Parameters
+    ----------
+    entries : iterable of ZooEntry, or mapping of str to torch.nn.Module, default=None
+        Initial PTMs; a mapping's modules get default options (hook on the last nn.Linear).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> from skspider.zoo import ModelZoo
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> zoo = ModelZoo()
+    >>> zoo.add("small", nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 10)),
+    ...         family="mlp", source="toy-10")
+    ModelZoo(['small'])
+    >>> zoo.add("wide", nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 10)),
+    ...         family="mlp")
+    ModelZoo(['small', 'wide'])
+    >>> out = zoo.extract(torch.randn(5, 6))
+    >>> out["wide"].features.shape, out["wide"].probas.shape
+    ((5, 16), (5, 10))
+    >>> zoo.metadata()[["family", "n_params"]]
+          family  n_params
+    small    mlp        78
+    wide     mlp       282
+    """
+
+    def __init__(self, entries: Iterable[ZooEntry] | Mapping[str, nn.Module] | None = None):
+        self._entries: dict[str, ZooEntry] = {}
+        if entries is None:
+            return
+        if isinstance(entries, Mapping):
+            for name, module in entries.items():
+                self.add(name, module)
+        else:
+            for entry in entries:
+                self.add(entry)
+
+    def add(self, entry: ZooEntry | str, module: Any = None, **options: Any) -> ModelZoo:
+        """Add a PTM; returns the zoo, so calls chain.
+
+        Parameters
+        ----------
+        entry : ZooEntry or str
+            A ready entry (from an adapter such as `torchvision_entry`), or a name.
+        module : torch.nn.Module or callable, default=None
+            With a name: the model or its loader.
+        **options
+            With a name: the other parameters of `ZooEntry`.
+
+        Returns
+        -------
+        self : ModelZoo
+        """
+        if isinstance(entry, ZooEntry):
+            if module is not None or options:
+                raise TypeError("Pass either a ZooEntry, or a name with a module and options.")
+        elif isinstance(entry, str):
+            if module is None:
+                raise TypeError(f"Model {entry!r}: a module (or a loader of one) is required.")
+            entry = ZooEntry(entry, module, **options)
+        else:
+            raise TypeError(f"Expected a ZooEntry or a name, got {type(entry).__name__}.")
+        if entry.name in self._entries:
+            raise ValueError(f"The zoo already has a model named {entry.name!r}.")
+        self._entries[entry.name] = entry
+        return self
+
+    def __getitem__(self, name: str) -> ZooEntry:
+        try:
+            return self._entries[name]
+        except KeyError:
+            raise KeyError(f"Unknown model {name!r}; the zoo has {list(self._entries)}.") from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def names(self) -> list[str]:
+        """Model names, in order."""
+        return list(self._entries)
+
+    def subset(self, names: Iterable[str]) -> ModelZoo:
+        """A zoo of the named models, in the order given (entries are shared)."""
+        return ModelZoo([self[n] for n in names])
+
+    def metadata(self):
+        """Metadata of every PTM as a DataFrame indexed by name.
+
+        Columns: family, source, n_params (None for a lazy model not yet loaded), version,
+        and every key of the entries' ``metadata``.
+        """
+        import pandas as pd
+
+        rows = [entry.describe() for entry in self._entries.values()]
+        frame = pd.DataFrame(rows, columns=None if rows else ["name"])
+        return frame.set_index("name").rename_axis(None)
+
+    def extract(self, data: Any, **kwargs: Any) -> dict:
+        """Features (and probabilities) of every PTM on ``data``.
+
+        Shorthand for ``extract_features(self, data, **kwargs)``; see `extract_features`.
+        """
+        from ._extract import extract_features
+
+        return extract_features(self, data, **kwargs)
+
+    def make_task(
+        self,
+        data: Any,
+        y: Any,
+        *,
+        X: Any = None,
+        name: str | None = None,
+        cache: Any = None,
+        dataset_key: str | None = None,
+        transform_key: str | None = None,
+        **kwargs: Any,
+    ):
+        """Extract every PTM on ``data`` and package the result as a `~skspider.base.Task`.
+
+        With a ``cache``, features are extracted once into it (finished PTMs are skipped on
+        a rerun) and the task's ``model_features`` / ``model_probas`` are lazy loaders
+        (`CachedArray`) that memory-map the cache files on access; without one they are the
+        arrays. Use it on each labelled pool, then draw training tasks from the pools with
+        `skspider.tasks.sample_tasks`.
+
+        Parameters
+        ----------
+        data : array-like, torch.Tensor, Dataset or DataLoader
+            The pool's inputs, as for `extract_features`.
+        y : array-like of shape (n_samples,)
+            The pool's labels (or regression targets), in the order of ``data``.
+        X : array-like of shape (n_samples, n_features), default=None
+            The pool's general-encoder features (for a `~skspider.tasks.TaskTokenizer`), e.g.
+            ``extract_features(encoder, data)``.
+        name : str, default=None
+            Name of the task; defaults to ``dataset_key``.
+        cache, dataset_key, transform_key, **kwargs
+            As for `extract_features`.
+
+        Returns
+        -------
+        task : skspider.base.Task
+            Per-PTM features for every PTM, probabilities for PTMs with a source head.
+        """
+        from ..base import Task
+        from ._extract import extract_features
+
+        y_arr = np.asarray(y)
+        if y_arr.ndim not in (1, 2) or y_arr.shape[0] == 0:
+            raise ValueError(f"y must be a non-empty 1-D or 2-D array, got shape {y_arr.shape}.")
+        if X is not None and np.shape(X)[0] != y_arr.shape[0]:
+            raise ValueError(f"X has {np.shape(X)[0]} rows but y has {y_arr.shape[0]} labels.")
+        out = extract_features(
+            self,
+            data,
+            cache=cache,
+            dataset_key=dataset_key,
+            transform_key=transform_key,
+            lazy=cache is not None,
+            **kwargs,
+        )
+        features, probas = {}, {}
+        for model, result in out.items():
+            n = result.n_samples
+            if n != y_arr.shape[0]:
+                raise ValueError(
+                    f"data has {n} samples but y has {y_arr.shape[0]} labels; they must match."
+                )
+            features[model] = result.features
+            if result.probas is not None:
+                probas[model] = result.probas
+        return Task(
+            y=y_arr,
+            X=X,
+            model_features=features,
+            model_probas=probas,
+            name=name if name is not None else dataset_key,
+            metadata={"dataset_key": dataset_key, "transform_key": transform_key},
+        )
+
+    def __repr__(self) -> str:
+        return f"ModelZoo({self.names})"

@@ -1,0 +1,159 @@
+"""TaskTokenizer: class centroids of tasks, and the Task-based versions of sklearn's checks."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+
+from skspider.base import Task
+from skspider.dummy import PriorRanker
+from skspider.tasks import TaskTokenizer
+
+
+def make_tasks(n_tasks=3, width=4, seed=0):
+    rng = np.random.default_rng(seed)
+    tasks = []
+    for t in range(n_tasks):
+        n_classes = 2 + t
+        y = rng.permutation(np.repeat(np.arange(n_classes) * 3 + 1, 5))
+        feats = {"a": rng.normal(size=(len(y), 3)), "b": rng.normal(size=(len(y), 6))}
+        tasks.append(
+            Task(y=y, X=rng.normal(size=(len(y), width)), name=f"t{t}", model_features=feats)
+        )
+    return tasks
+
+
+def centroids(X, y, normalize):
+    X = np.asarray(X, dtype=float)
+    if normalize:
+        X = X / np.linalg.norm(X, axis=1, keepdims=True)
+    return np.array([X[y == c].mean(axis=0) for c in np.unique(y)])
+
+
+@pytest.mark.parametrize("normalize", [True, False])
+def test_tokens_are_class_centroids_in_sorted_label_order(normalize):
+    tasks = make_tasks()
+    out = TaskTokenizer(normalize=normalize).fit_transform(tasks)
+    assert [o.shape for o in out] == [(2, 4), (3, 4), (4, 4)]
+    for o, t in zip(out, tasks):
+        assert o.dtype == np.float64
+        np.testing.assert_allclose(o, centroids(t.X, t.y, normalize), rtol=1e-12)
+    if normalize:
+        assert all((np.linalg.norm(o, axis=1) <= 1 + 1e-12).all() for o in out)
+
+
+def test_string_labels_and_zero_rows():
+    X = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 0.0], [0.0, 2.0]])
+    task = Task(y=np.array(["z", "z", "a", "a"]), X=X)
+    (tokens,) = TaskTokenizer().fit_transform([task])
+    np.testing.assert_allclose(tokens, [[0.5, 0.5], [0.3, 0.4]])  # a zero row stays zero
+
+
+def test_regression_targets_are_binned():
+    rng = np.random.default_rng(0)
+    target = rng.uniform(0, 100, size=200)
+    X = np.c_[target, rng.normal(size=200)]
+    task = Task(y=target, X=X)
+    (q,) = TaskTokenizer(normalize=False, n_bins=4).fit_transform([task])
+    assert q.shape == (4, 2) and np.all(np.diff(q[:, 0]) > 0)  # bins in target order
+    edges = np.quantile(target, [0.25, 0.5, 0.75])
+    first = target <= edges[0]
+    np.testing.assert_allclose(q[0], X[first].mean(axis=0), rtol=1e-12)
+    (u,) = TaskTokenizer(normalize=False, n_bins=5, binning="uniform").fit_transform([task])
+    assert u.shape == (5, 2)
+    # Heavily repeated targets: empty quantile bins give no token.
+    lumpy = Task(y=np.r_[np.zeros(90), np.linspace(1, 2, 10)], X=rng.normal(size=(100, 2)))
+    (tokens,) = TaskTokenizer(n_bins=10).fit_transform([lumpy])
+    assert 2 <= tokens.shape[0] < 10
+
+
+def test_model_tokens_are_lazy_centroids_of_each_ptm():
+    tasks = make_tasks()
+    out = TaskTokenizer(model_tokens=True).fit_transform(tasks)
+    for o, t in zip(out, tasks):
+        assert isinstance(o, Task) and o is not t and t.tokens is None
+        assert o.name == t.name and o.y is t.y
+        np.testing.assert_allclose(o.tokens, centroids(t.X, t.y, True))
+        assert callable(o.model_tokens["b"])
+        np.testing.assert_allclose(
+            o.get_model_tokens("b"), centroids(t.model_features["b"], t.y, True), rtol=1e-12
+        )
+    pickle.loads(pickle.dumps(out[0].model_tokens["a"]))
+
+
+def test_fit_checks_and_records_width_transform_enforces_it():
+    tasks = make_tasks()
+    tok = TaskTokenizer()
+    assert tok.fit(tasks) is tok and tok.n_features_in_ == 4
+    with pytest.raises(ValueError, match="expecting 4 features"):
+        tok.transform(make_tasks(width=5))
+    with pytest.raises(ValueError, match="different widths"):
+        tok.fit([*make_tasks(1), *make_tasks(1, width=5)])
+
+
+def test_unfitted_and_bad_inputs():
+    with pytest.raises(NotFittedError):
+        TaskTokenizer().transform(make_tasks())
+    tok = TaskTokenizer()
+    with pytest.raises(TypeError, match="not a 2-D array"):
+        tok.fit(np.ones((4, 3)), np.arange(4))
+    with pytest.raises(TypeError, match="wrap a single task"):
+        tok.fit(make_tasks()[0])
+    with pytest.raises(ValueError, match="contains no tasks"):
+        tok.fit([])
+    with pytest.raises(ValueError, match="no general-encoder features"):
+        tok.fit([Task(y=np.arange(4))])
+    rng = np.random.default_rng(0)
+    nan = Task(y=np.arange(4) % 2, X=np.r_[rng.normal(size=(3, 2)), [[np.nan, 0.0]]])
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        tok.fit_transform([nan])
+    empty = Task(y=np.array([], dtype=int), X=np.empty((0, 2)))
+    with pytest.raises(ValueError, match="no samples"):
+        tok.fit_transform([empty])
+    multi = Task(y=rng.normal(size=(4, 2)), X=rng.normal(size=(4, 2)))
+    with pytest.raises(ValueError, match="multi-output"):
+        tok.fit_transform([multi])
+    with pytest.raises(ValueError, match="one row per label"):
+        tok.fit_transform([Task(y=np.arange(4) % 2, X=rng.normal(size=(5, 2)))])
+    with pytest.raises(ValueError, match="n_bins"):
+        TaskTokenizer(n_bins=1).fit(make_tasks())
+
+
+def test_estimator_contract_with_tasks():
+    tasks = make_tasks()
+    snapshot = [(t.X.copy(), t.y.copy()) for t in tasks]
+    tok = TaskTokenizer(normalize=False)
+    params = tok.get_params()
+    first = tok.fit_transform(tasks)
+    assert tok.get_params() == params  # parameters untouched
+    again = tok.fit(tasks).transform(tasks)  # idempotent
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    for t, (X, y) in zip(tasks, snapshot):  # inputs untouched
+        np.testing.assert_array_equal(t.X, X)
+        np.testing.assert_array_equal(t.y, y)
+    restored = pickle.loads(pickle.dumps(tok))
+    for a, b in zip(restored.transform(tasks), first):
+        np.testing.assert_array_equal(a, b)
+    assert not hasattr(clone(tok), "n_features_in_")
+    # Order invariance: of the tasks, and of the samples within a task.
+    reversed_out = tok.transform(tasks[::-1])
+    np.testing.assert_array_equal(reversed_out[0], first[-1])
+    perm = np.random.default_rng(1).permutation(tasks[0].n_samples)
+    shuffled = Task(y=tasks[0].y[perm], X=tasks[0].X[perm])
+    np.testing.assert_allclose(tok.transform([shuffled])[0], first[0], rtol=1e-12)
+    # Read-only inputs (memory-mapped caches) are fine.
+    ro = tasks[0].X.copy()
+    ro.setflags(write=False)
+    tok.transform([Task(y=tasks[0].y, X=ro)])
+
+
+def test_pipeline_first_step_ignores_the_ranker_target():
+    tasks = make_tasks(4)
+    Y = np.array([[0, 1, 2], [0, 2, 1], [1, 2, 0], [0, 1, 2]])
+    pipe = Pipeline([("tok", TaskTokenizer()), ("rank", PriorRanker())]).fit(tasks, Y)
+    assert pipe.predict(tasks[:2]).shape == (2, 3)
+    assert -1 <= pipe.score(tasks, Y) <= 1
