@@ -243,3 +243,13 @@ def test_aggregate_scores_is_scale_free_with_ranks():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         aggregate_scores(np.zeros((1, 2, 3)), normalize="zscore")  # constant rows: no warnings
+
+
+def test_default_estimators_are_the_packages_own(tasks):
+    # LogME, LEEP, NCE and HScore are resolved by name through discovery.
+    ranks, scores = proxy_ranks(tasks, return_scores=True)
+    assert set(scores) == {"LogME", "LEEP", "NCE", "HScore"}
+    for frame in scores.values():
+        assert frame.shape == (4, 4) and np.isfinite(frame.to_numpy()).all()
+    # The models were built with a known order of separability: the extremes must agree.
+    assert (ranks["m3"] > ranks["m0"]).all()
