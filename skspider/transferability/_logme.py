@@ -6,7 +6,8 @@ from numbers import Integral, Real
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from scipy import linalg
+from scipy import linalg, sparse
+from scipy.linalg import blas, lapack
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -38,8 +39,93 @@ def _blocks(F: np.ndarray, axis: int):
         yield sl, block.astype(np.float64)
 
 
-def _spectrum(F: np.ndarray, Y: np.ndarray):
+def _add_gram(G: np.ndarray, A: np.ndarray) -> np.ndarray:
+    """``G + A^T A`` on the lower triangle only, in place (one BLAS syrk; G Fortran-ordered).
+
+    The upper triangle is left as it is: the eigen step below only reads the lower one.
+    """
+    if A.flags.f_contiguous:
+        return blas.dsyrk(1.0, A, beta=1.0, c=G, trans=1, lower=1, overwrite_c=1)
+    # A^T is Fortran-ordered when A is C-ordered: no copy of the block.
+    return blas.dsyrk(1.0, A.T, beta=1.0, c=G, trans=0, lower=1, overwrite_c=1)
+
+
+class _ImplicitEigh:
+    """Eigenvalues of a symmetric matrix, with its eigenvectors kept in factored form.
+
+    ``G = Q T Q^T`` (Householder reduction to a tridiagonal ``T``, LAPACK ``sytrd``) and
+    ``T = W diag(sigma) W^T`` (MRRR, ``stemr``), so the eigenvectors are ``V = Q W``.
+    LogME needs ``V`` only against a few columns (the targets, and back for the
+    coefficients), so ``Q`` is applied to those columns by its reflectors and never formed:
+    this skips the ``O(m^3)`` back-transformation of a full ``eigh``, most of its cost.
+    Only the lower triangle of ``G`` is read; ``G`` is overwritten.
+    """
+
+    def __init__(self, G: np.ndarray):
+        m = G.shape[0]
+        if m < 3:
+            # Fewer than two reflectors: nothing to save.
+            self.sigma, self._V = linalg.eigh(G, lower=True, check_finite=False)
+            return
+        self._V = None
+        lwork = int(lapack.dsytrd_lwork(m, lower=1)[0])
+        reduced, diag, off, self._tau, info = lapack.dsytrd(G, lower=1, lwork=lwork, overwrite_a=1)
+        if info != 0:  # pragma: no cover - LAPACK reports illegal arguments only
+            raise linalg.LinAlgError(f"LAPACK dsytrd failed (info={info}).")
+        # dsytrd(lower) stores its reflectors below the subdiagonal, in the layout of a QR
+        # factorisation of the trailing (m-1) x (m-1) block: ormqr applies them.
+        self._reflectors = np.asfortranarray(reduced[1:, :-1])
+        try:
+            self.sigma, self._W = linalg.eigh_tridiagonal(
+                diag, off, lapack_driver="stemr", check_finite=False
+            )
+        except linalg.LinAlgError:
+            # MRRR can, rarely, fail to converge; implicit QL/QR (stev) always does.
+            self.sigma, self._W = linalg.eigh_tridiagonal(
+                diag, off, lapack_driver="stev", check_finite=False
+            )
+
+    def _apply_q(self, M: np.ndarray, trans: str) -> np.ndarray:
+        out = np.array(M, dtype=np.float64, order="F")
+        if out.shape[1] == 0:
+            return out
+        args = ("L", trans, self._reflectors, self._tau)
+        lwork = int(lapack.dormqr(*args, out[1:], -1)[1][0])
+        out[1:], _, info = lapack.dormqr(*args, out[1:], lwork)
+        if info != 0:  # pragma: no cover - LAPACK reports illegal arguments only
+            raise linalg.LinAlgError(f"LAPACK dormqr failed (info={info}).")
+        return out
+
+    def project(self, B: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """``V[:, keep]^T B``."""
+        if self._V is not None:
+            return self._V[:, keep].T @ B
+        return self._W[:, keep].T @ self._apply_q(B, "T")
+
+    def lift(self, H: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """``V[:, keep] H``."""
+        if self._V is not None:
+            return self._V[:, keep] @ H
+        return self._apply_q(self._W[:, keep] @ H, "N")
+
+
+def _class_sums(F: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """(C, D) per-class sums of the rows of ``F``: ``Y^T F`` for the one-hot ``Y``, unformed."""
+    rows = F.shape[0]
+    S = sparse.csr_array((np.ones(rows), (labels, np.arange(rows))), shape=(n_classes, rows))
+    return S @ F
+
+
+def _rank_mask(sigma: np.ndarray, n: int, d: int) -> np.ndarray:
+    return sigma > sigma[-1] * max(n, d) * np.finfo(np.float64).eps
+
+
+def _spectrum(F: np.ndarray, Y: np.ndarray | None, labels: np.ndarray | None):
     """Eigen-quantities of the features shared by all target columns.
+
+    The targets are either ``Y`` (n, n_targets), or, for classification, ``labels`` (n,)
+    in ``0 .. C-1``, whose one-vs-rest indicator columns are never formed: ``F^T Y`` is
+    then the (D, C) matrix of per-class feature sums, one sparse product.
 
     Returns ``sigma`` (k,), the nonzero eigenvalues of ``F^T F`` (squared singular values
     of ``F``); ``w`` (k, n_targets), the coordinates of ``Y`` on the matching left singular
@@ -50,34 +136,41 @@ def _spectrum(F: np.ndarray, Y: np.ndarray):
     N >= D, ``F F^T`` otherwise), in float64, serves every column of ``Y``.
     """
     n, d = F.shape
+    if labels is not None:
+        n_classes = int(labels.max()) + 1
     if n >= d:
-        G = np.zeros((d, d))
-        B = np.zeros((d, Y.shape[1]))
+        G = np.zeros((d, d), order="F")
+        B = np.zeros((d, n_classes if labels is not None else Y.shape[1]))
         for sl, Fb in _blocks(F, axis=0):
-            G += Fb.T @ Fb
-            B += Fb.T @ Y[sl]
-        sigma, V = linalg.eigh(G, overwrite_a=True, check_finite=False, driver="evd")
-        keep = sigma > sigma[-1] * max(n, d) * np.finfo(np.float64).eps
-        sigma, V = sigma[keep], V[:, keep]
+            G = _add_gram(G, Fb)
+            if labels is None:
+                B += Fb.T @ Y[sl]
+            else:
+                B += _class_sums(Fb, labels[sl], n_classes).T
+        eig = _ImplicitEigh(G)
+        keep = _rank_mask(eig.sigma, n, d)
+        sigma = eig.sigma[keep]
         # U^T Y = S^{-1} V^T F^T Y: no N x k matrix U is ever formed.
-        z = V.T @ B
-        w = z / np.sqrt(sigma)[:, None]
+        w = eig.project(B, keep) / np.sqrt(sigma)[:, None]
 
         def coef_map(h):
-            return (V @ (np.sqrt(sigma)[:, None] * h)).T
+            return eig.lift(np.sqrt(sigma)[:, None] * h, keep).T
 
         return sigma, w, coef_map
-    K = np.zeros((n, n))
+    K = np.zeros((n, n), order="F")
     for _, Fc in _blocks(F, axis=1):
-        K += Fc @ Fc.T
-    sigma, U = linalg.eigh(K, overwrite_a=True, check_finite=False, driver="evd")
-    keep = sigma > sigma[-1] * max(n, d) * np.finfo(np.float64).eps
-    sigma, U = sigma[keep], U[:, keep]
-    w = U.T @ Y
+        K = _add_gram(K, Fc.T)
+    eig = _ImplicitEigh(K)
+    keep = _rank_mask(eig.sigma, n, d)
+    sigma = eig.sigma[keep]
+    if labels is not None:
+        Y = np.zeros((n, n_classes))
+        Y[np.arange(n), labels] = 1.0
+    w = eig.project(Y, keep)
 
     def coef_map(h):
         # V S h = F^T U h: one product with F, block by block.
-        M = U @ h
+        M = eig.lift(h, keep)
         out = np.empty((d, h.shape[1]))
         for sl, Fc in _blocks(F, axis=1):
             out[sl] = Fc.T @ M
@@ -152,7 +245,10 @@ class LogME(BaseTransferabilityEstimator):
     else ``F F^T``), shared by all columns; the iteration then runs vectorised over all
     columns at once (each stopping on its own criterion), so a 100-class task costs little
     more than a binary one. float32 features are converted to float64 block by block while
-    the Gram matrix is accumulated (in float64), without a float64 copy of the features.
+    the Gram matrix is accumulated (in float64, one BLAS ``syrk`` per block), without a
+    float64 copy of the features. The eigenvectors are kept in factored form (tridiagonal
+    reduction, then MRRR) and applied only to the C target columns, and one-vs-rest
+    indicator columns are never formed (their products are per-class sums).
 
     Parameters
     ----------
@@ -257,18 +353,19 @@ class LogME(BaseTransferabilityEstimator):
         n, d = X.shape
         self._regression = y.ndim == 2
         if self._regression:
-            Y = y
+            sigma, w, coef_map = _spectrum(X, y, None)
+            y_sq = (y**2).sum(axis=0)
         else:
-            Y = np.zeros((n, len(self.classes_)))
-            Y[np.arange(n), y] = 1.0
-        sigma, w, coef_map = _spectrum(X, Y)
+            sigma, w, coef_map = _spectrum(X, None, y)
+            # The squared norm of a one-vs-rest indicator column is the class count.
+            y_sq = np.bincount(y, minlength=len(self.classes_)).astype(np.float64)
         if sigma.size == 0:
             raise ValueError("LogME: the features are all zero; the evidence is undefined.")
         tol = _DEFAULT_TOL[self.algorithm] if self.tol is None else self.tol
         evidence, alpha, beta, t, n_iter = _evidence_iteration(
             sigma,
             w,
-            (Y**2).sum(axis=0),
+            y_sq,
             n,
             d,
             tol=tol,

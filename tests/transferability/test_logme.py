@@ -132,3 +132,52 @@ def test_bad_hyper_parameters():
         LogME(algorithm="svd").fit(X, y)
     with pytest.raises(ValueError, match="logdet"):
         LogME(logdet="approx").fit(X, y)
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 40])
+def test_implicit_eigh_matches_a_full_eigendecomposition(m):
+    # V = Q W is never formed; V^T B and V H must still be those of a full eigh.
+    rng = np.random.default_rng(m)
+    A = rng.normal(size=(m + 5, m))
+    G = A.T @ A
+    sigma, V = np.linalg.eigh(G)
+    eig = _logme._ImplicitEigh(np.tril(G).copy(order="F"))  # only the lower triangle is read
+    np.testing.assert_allclose(eig.sigma, sigma, rtol=1e-10, atol=1e-12 * sigma[-1])
+    keep = np.ones(m, dtype=bool)
+    keep[0] = m == 1
+    B = rng.normal(size=(m, 4))
+    # Eigenvectors are defined up to sign: compare squares and the projector V V^T.
+    np.testing.assert_allclose(eig.project(B, keep) ** 2, (V[:, keep].T @ B) ** 2, rtol=1e-8)
+    P = V[:, keep] @ V[:, keep].T
+    np.testing.assert_allclose(eig.lift(eig.project(B, keep), keep), P @ B, atol=1e-10)
+
+
+def test_stemr_failure_falls_back_to_qr(monkeypatch):
+    X, y = _data(80, 12, c=4)
+    ref = LogME().fit(X, y)
+    real = _logme.linalg.eigh_tridiagonal
+
+    def failing_stemr(*args, lapack_driver, **kwargs):
+        if lapack_driver == "stemr":
+            raise np.linalg.LinAlgError("stemr did not converge")
+        return real(*args, lapack_driver=lapack_driver, **kwargs)
+
+    monkeypatch.setattr(_logme.linalg, "eigh_tridiagonal", failing_stemr)
+    est = LogME().fit(X, y)
+    assert est.score_ == pytest.approx(ref.score_, rel=1e-12)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "d"), [(60, 8), (12, 30)], ids=["N>D", "N<D"])
+def test_memory_layout_does_not_change_the_result(n, d):
+    # Fortran-ordered features take the other syrk orientation (no copy of the input).
+    X, y = _data(n, d)
+    ref = LogME().fit(X, y)
+    est = LogME().fit(np.asfortranarray(X), y)
+    assert est.score_ == pytest.approx(ref.score_, rel=1e-12)
+    np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+
+
+def test_class_sums_are_the_one_hot_projection():
+    X, y = _data(50, 7, c=4)
+    np.testing.assert_allclose(_logme._class_sums(X, y, 4), np.eye(4)[y].T @ X, rtol=1e-13)
