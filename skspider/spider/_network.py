@@ -243,12 +243,17 @@ class SpiderNetwork(nn.Module):
             q_pairs = qt_b[specific.task, specific.slot]  # (P, d)
             for m, (idx, tok, tmask) in specific.groups.items():
                 proj = self.specific_proj[str(m)]
+                if tok.shape[-1] != proj.in_features:
+                    raise ValueError(
+                        f"the PTM-specific tokens of model {m} have width {tok.shape[-1]}, "
+                        f"but its projection expects {proj.in_features} (the width in fit)."
+                    )
                 q_m = q_pairs[idx]
                 l_m = torch.bmm((q_m @ proj.weight).unsqueeze(1), tok.transpose(1, 2)).squeeze(1)
                 l_m = (l_m + (q_m @ proj.bias).unsqueeze(-1)) * scale
                 l_m = l_m.masked_fill(~tmask, _NEG)
                 l_spec_pairs = l_spec_pairs.index_put(
-                    (idx, torch.arange(l_m.shape[1], device=x.device).unsqueeze(0)), l_m
+                    (idx.unsqueeze(1), torch.arange(l_m.shape[1], device=x.device).unsqueeze(0)), l_m
                 )
             l_spec = x.new_full((B, K, S), _NEG).index_put(
                 (specific.task, specific.slot), l_spec_pairs

@@ -76,12 +76,15 @@ def specific_tokens(
     groups: dict[int, list[int]] = {}
     for i, (_, _, m, _) in enumerate(pairs):
         groups.setdefault(m, []).append(i)
+    np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
     packed = {}
     for m in sorted(groups):
         idx = groups[m]
-        sets = [np.asarray(pairs[i][3], dtype=np.float32) for i in idx]
+        sets = [np.asarray(pairs[i][3], dtype=np_dtype) for i in idx]
+        if len({s.shape[1] for s in sets}) > 1:
+            raise ValueError(f"the PTM-specific tokens of model {m} have different widths.")
         S = max(len(s) for s in sets)
-        tok = np.zeros((len(sets), S, sets[0].shape[1]), dtype=np.float32)
+        tok = np.zeros((len(sets), S, sets[0].shape[1]), dtype=np_dtype)
         tmask = np.zeros((len(sets), S), dtype=bool)
         for j, s in enumerate(sets):
             tok[j, : len(s)] = s
