@@ -253,7 +253,8 @@ class SpiderNetwork(nn.Module):
                 l_m = (l_m + (q_m @ proj.bias).unsqueeze(-1)) * scale
                 l_m = l_m.masked_fill(~tmask, _NEG)
                 l_spec_pairs = l_spec_pairs.index_put(
-                    (idx.unsqueeze(1), torch.arange(l_m.shape[1], device=x.device).unsqueeze(0)), l_m
+                    (idx.unsqueeze(1), torch.arange(l_m.shape[1], device=x.device).unsqueeze(0)),
+                    l_m,
                 )
             l_spec = x.new_full((B, K, S), _NEG).index_put(
                 (specific.task, specific.slot), l_spec_pairs

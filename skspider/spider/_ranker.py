@@ -354,13 +354,25 @@ class SpiderRanker(BaseRanker):
     def _scan_specific_widths(
         self, tasks: list[Task] | None, key_to_model: dict[str, int]
     ) -> dict[int, int]:
-        """Width of each model's PTM-specific tokens (first task carrying them)."""
+        """Width of each model's PTM-specific tokens (from the first task carrying them).
+
+        Lazy token sets are loaded once here (the first of each model) and checked when
+        drawn in training; arrays are checked now.
+        """
         widths: dict[int, int] = {}
-        for task in tasks or []:
+        for t, task in enumerate(tasks or []):
             for key, value in (task.model_tokens or {}).items():
                 m = key_to_model.get(str(key))
-                if m is not None and m not in widths:
+                if m is None:
+                    continue
+                lazy = callable(value) and not hasattr(value, "__array__")
+                if m not in widths:
                     widths[m] = int(_load(value).shape[1])
+                elif not lazy and _load(value).shape[1] != widths[m]:
+                    raise ValueError(
+                        f"X[{t}]: the PTM-specific tokens of model {self.models_[m]!r} have "
+                        f"width {_load(value).shape[1]}, but {widths[m]} in an earlier task."
+                    )
         return widths
 
     def _validation_score(self, sets: list[np.ndarray], Y: np.ndarray) -> float:

@@ -115,7 +115,8 @@ def available_specific(
             if m is not None and m in projected:
                 found[m] = value
         out.append(found)
-    return out
+    # No PTM-specific tokens at all: the training-time practice is off (and draws nothing).
+    return out if any(out) else []
 
 
 def draw_specific(
