@@ -18,10 +18,8 @@ def _direct(scores, Y, ties):
         order = sorted(known, key=lambda m: (-y[m], m))
         total = 0.0
         for i, m in enumerate(order):
-            if ties == "first":
-                rest = order[i:]
-            else:  # breslow: every model not ranked strictly above m
-                rest = [j for j in known if y[j] <= y[m]]
+            # breslow: every model not ranked strictly above m
+            rest = order[i:] if ties == "first" else [j for j in known if y[j] <= y[m]]
             total += logsumexp(s[rest]) - s[m]
         losses.append(total / (len(known) - 1))
     return np.mean(losses)

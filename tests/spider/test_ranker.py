@@ -25,12 +25,12 @@ def test_learns_task_dependent_ranking(make_tasks):
 
 def test_same_seed_is_bitwise_reproducible_and_global_rng_untouched(make_tasks):
     X, Y = make_tasks(20)
-    torch_state, np_state = torch.get_rng_state(), np.random.get_state()
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()  # noqa: NPY002
     a = SpiderRanker(**FAST).fit(X, Y).predict(X)
     b = SpiderRanker(**FAST).fit(X, Y).predict(X)
     assert np.array_equal(a, b)
     assert torch.equal(torch_state, torch.get_rng_state())
-    assert np.array_equal(np_state[1], np.random.get_state()[1])
+    assert np.array_equal(np_state[1], np.random.get_state()  # noqa: NPY002[1])
     c = SpiderRanker(**{**FAST, "random_state": 1}).fit(X, Y).predict(X)
     assert not np.array_equal(a, c)
 
@@ -158,7 +158,7 @@ def test_cuda_without_cuda_is_a_clear_error(make_tasks):
 
 
 def test_task_without_tokens_rejected(make_tasks):
-    X, Y = make_tasks(2)
+    _, Y = make_tasks(2)
     with pytest.raises(ValueError, match="without tokens"):
         SpiderRanker(**FAST).fit([Task(y=np.arange(2)), Task(y=np.arange(2))], Y)
 
