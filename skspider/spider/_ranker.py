@@ -39,6 +39,30 @@ def _is_task_sequence(X: Any) -> bool:
     return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(t, Task) for t in X)
 
 
+def _nearest_models(Y: np.ndarray, n_old: int) -> list[int | None]:
+    """For each new column of ``Y`` (after ``n_old``), the old column ranked most alike."""
+    from scipy import stats
+
+    R = np.full_like(Y, np.nan)
+    for i, row in enumerate(Y):
+        known = ~np.isnan(row)
+        if known.sum() >= 2:
+            R[i, known] = (stats.rankdata(row[known]) - 1) / (known.sum() - 1)
+    out: list[int | None] = []
+    for j in range(n_old, Y.shape[1]):
+        best, best_score = None, -np.inf
+        for m in range(n_old):
+            both = ~np.isnan(R[:, j]) & ~np.isnan(R[:, m])
+            if not both.any():
+                continue
+            # Mean absolute gap of rank positions: 0 = always at the same place.
+            score = -float(np.mean(np.abs(R[both, j] - R[both, m])))
+            if score > best_score:
+                best, best_score = m, score
+        out.append(best)
+    return out
+
+
 class SpiderRanker(BaseRanker):
     """Model Spider: rank pre-trained models (PTMs) for a task from its token set alone.
 
@@ -451,6 +475,7 @@ class SpiderRanker(BaseRanker):
         *,
         max_epochs: int | None = None,
         lr: float | None = None,
+        init: Literal["nearest", "random"] = "nearest",
     ) -> SpiderRanker:
         """Add PTMs to the zoo by learning their tokens only, the rest of the network frozen.
 
@@ -469,6 +494,12 @@ class SpiderRanker(BaseRanker):
             Epochs of training; defaults to ``max_epochs``.
         lr : float, default=None
             Learning rate (cosine schedule to ``lr_min``); defaults to ``lr``.
+        init : {"nearest", "random"}, default="nearest"
+            Starting token of each new model. "nearest": a copy of the token of the fitted
+            model whose within-task rank positions (on the tasks of ``y`` where both are
+            known) correlate most with the new one's; random N(0, 1) when ``y`` holds no
+            fitted model to compare with. "random": N(0, 1), as in ``fit``. A good start
+            matters: only a few tasks constrain the new token.
 
         Returns
         -------
@@ -505,13 +536,18 @@ class SpiderRanker(BaseRanker):
         if np.isnan(Y[:, M:]).all(axis=0).any():
             raise ValueError("every new model needs at least one known value in y.")
 
+        if init not in ("nearest", "random"):
+            raise ValueError(f"init must be 'nearest' or 'random', got {init!r}.")
         module = self.module_
         device = next(module.parameters()).device
         rng, generator = self._generators(device)
-        new_tokens = torch.nn.Parameter(
-            torch.randn(M_new, module.d_model, generator=generator, device=device)
-        )
         old_tokens = module.model_tokens.detach()
+        start = torch.randn(M_new, module.d_model, generator=generator, device=device)
+        if init == "nearest":
+            for j, m in enumerate(_nearest_models(Y, M)):
+                if m is not None:
+                    start[j] = old_tokens[m]
+        new_tokens = torch.nn.Parameter(start)
         flags = [p.requires_grad for p in module.parameters()]
         for p in module.parameters():
             p.requires_grad_(False)

@@ -49,3 +49,19 @@ def make_tasks():
 @pytest.fixture
 def make_specific_tasks():
     return _make_specific_tasks
+
+
+@pytest.fixture(scope="session")
+def specific_split():
+    """36 tasks of 5 PTMs whose own tokens are informative: 24 to train, 12 to test."""
+    tasks, Y = _make_specific_tasks(36, n_models=5)
+    return tasks[:24], Y.iloc[:24], tasks[24:], Y.iloc[24:]
+
+
+@pytest.fixture(scope="session")
+def specific_ranker(specific_split):
+    from skspider.spider import SpiderRanker
+
+    train, Y, _, _ = specific_split
+    params = {"d_model": 16, "max_epochs": 30, "lr": 1e-2, "random_state": 0}
+    return SpiderRanker(**params, max_specific_tokens=5).fit(train, Y)
