@@ -3,6 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
+
+# The suite runs under pytest-xdist with one worker per core: a torch thread pool per worker
+# oversubscribes the cores, and the small ops of these tests then spend their time waiting in
+# OpenMP barriers (10x slower). One thread per worker. (Benchmarks keep torch's default.)
+torch.set_num_threads(1)
 
 from skspider.base import Task
 
