@@ -5,12 +5,13 @@ import pandas as pd
 import pytest
 import torch
 
+from skspider.base import Task
+
 # The suite runs under pytest-xdist with one worker per core: a torch thread pool per worker
 # oversubscribes the cores, and the small ops of these tests then spend their time waiting in
 # OpenMP barriers (10x slower). One thread per worker. (Benchmarks keep torch's default.)
 torch.set_num_threads(1)
 
-from skspider.base import Task
 
 
 def _make_tasks(n_tasks=30, n_models=4, n_features=5, seed=0, dataframe=False):
