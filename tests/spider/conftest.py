@@ -13,7 +13,6 @@ from skspider.base import Task
 torch.set_num_threads(1)
 
 
-
 def _make_tasks(n_tasks=30, n_models=4, n_features=5, seed=0, dataframe=False):
     """Ragged token sets whose mean decides which model is best."""
     rng = np.random.default_rng(seed)
