@@ -33,11 +33,11 @@ from skspider.metrics import mean_weighted_tau
 from skspider.spider import SpiderRanker
 
 
-def bench_fit(n_tasks, n_models, n_tokens, n_features, d_model, epochs, seed=0):
+def bench_fit(n_tasks, n_models, n_tokens, n_features, d_model, epochs, device="cpu", seed=0):
     rng = np.random.default_rng(seed)
     X = [rng.normal(size=(n_tokens, n_features)).astype(np.float32) for _ in range(n_tasks)]
     Y = rng.normal(size=(n_tasks, n_models))
-    ranker = SpiderRanker(d_model=d_model, max_epochs=epochs, random_state=0)
+    ranker = SpiderRanker(d_model=d_model, max_epochs=epochs, random_state=0, device=device)
     tic = time.perf_counter()
     ranker.fit(X, Y)
     seconds = time.perf_counter() - tic
@@ -52,11 +52,12 @@ def bench_fit(n_tasks, n_models, n_tokens, n_features, d_model, epochs, seed=0):
     }
 
 
-def bench_predict(n_models, n_tokens, n_features, d_model, repeats, seed=0):
+def bench_predict(n_models, n_tokens, n_features, d_model, repeats, device="cpu", seed=0):
     rng = np.random.default_rng(seed)
     X = [rng.normal(size=(n_tokens, n_features)).astype(np.float32) for _ in range(4)]
     Y = rng.normal(size=(4, n_models))
-    ranker = SpiderRanker(d_model=d_model, max_epochs=1, random_state=0).fit(X, Y)
+    ranker = SpiderRanker(d_model=d_model, max_epochs=1, random_state=0, device=device)
+    ranker.fit(X, Y)
     task = [rng.normal(size=(n_tokens, n_features)).astype(np.float32)]
     tic = time.perf_counter()
     ranker.predict(task)
@@ -112,6 +113,7 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke test)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    parser.add_argument("--device", default="cpu", help="SpiderRanker's device")
     parser.add_argument("--repeats", type=int, default=20, help="predict repeats")
     parser.add_argument("--skip", nargs="*", default=[], choices=["fit", "predict", "sanity"])
     args = parser.parse_args(argv)
@@ -123,13 +125,14 @@ def main(argv=None):
             "python": platform.python_version(),
             "torch": torch.__version__,
             "threads": torch.get_num_threads(),
+            "device": args.device,
             "processor": platform.processor() or platform.machine(),
         }
     }
     if "fit" not in args.skip:
         results["fit"] = bench_fit(
             20 if q else 100, 42, 20 if q else 100, 256 if q else 3072, 64 if q else 1024,
-            3 if q else 30,
+            3 if q else 30, args.device,
         )  # fmt: skip
         r = results["fit"]
         print(f"fit      {r['n_tasks']} tasks x {r['n_models']} PTMs x {r['n_tokens']} tokens "
@@ -137,8 +140,9 @@ def main(argv=None):
               f"{r['fit_s']:.1f} s (target < 60 s)")  # fmt: skip
     if "predict" not in args.skip:
         results["predict"] = bench_predict(
-            100 if q else 1000, 100, 256 if q else 3072, 64 if q else 1024, args.repeats
-        )
+            100 if q else 1000, 100, 256 if q else 3072, 64 if q else 1024, args.repeats,
+            args.device,
+        )  # fmt: skip
         r = results["predict"]
         print(f"predict  1 task x {r['n_tokens']} tokens over {r['n_models']} PTMs, "
               f"d={r['d_model']}: median {r['median_ms']:.1f} ms, best {r['best_ms']:.1f} ms, "
