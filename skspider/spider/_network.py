@@ -223,18 +223,23 @@ class SpiderNetwork(nn.Module):
         qt_b = qt.expand(B, K, d)
 
         n_tokens = int(mask.sum())
+        padded = n_tokens < B * C
         if order == "auto":
             order = self._choose_order(n_tokens, B * K, self.n_features, d, C)
         W_in, b_in = self.input_proj.weight, self.input_proj.bias
         if order == "tokens":
-            t = x.new_zeros(B, C, d)
-            t[mask] = self.input_proj(x[mask])
+            if padded:  # project real tokens only
+                t = x.new_zeros(B, C, d)
+                t[mask] = self.input_proj(x[mask])
+            else:
+                t = self.input_proj(x)
             l_task = torch.bmm(qt_b, t.transpose(1, 2)) * scale
         else:
             q_in = qt @ W_in  # (1 or B, K, F): the query moved to the raw-input side
             l_task = (torch.bmm(q_in.expand(B, K, -1), x.transpose(1, 2))) * scale
             l_task = l_task + (qt_b @ b_in).unsqueeze(-1) * scale
-        l_task = l_task.masked_fill(~mask.unsqueeze(1), _NEG)
+        if padded:
+            l_task = l_task.masked_fill(~mask.unsqueeze(1), _NEG)
 
         parts = [l_self.expand(B, K).unsqueeze(-1), l_task]
         S = specific.max_tokens if specific is not None and specific.n_pairs else 0
@@ -267,8 +272,11 @@ class SpiderNetwork(nn.Module):
 
         ctx = a_self.unsqueeze(-1) * u_self
         if order == "tokens":
-            u = x.new_zeros(B, C, d)
-            u[mask] = self._ov(t[mask])
+            if padded:
+                u = x.new_zeros(B, C, d)
+                u[mask] = self._ov(t[mask])
+            else:
+                u = self._ov(t)
             ctx = ctx + torch.bmm(a_task, u)
         else:
             z = torch.bmm(a_task, x)  # attention-weighted raw inputs (B, K, F)

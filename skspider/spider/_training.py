@@ -55,6 +55,10 @@ class TokenBank:
         return len(self.lengths)
 
     def batch(self, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        if len(index) == 1:  # one task (predict): a view, no padding, no copy
+            o, n = int(self.offsets[index[0]]), int(self.lengths[index[0]])
+            mask = torch.ones(1, n, dtype=torch.bool, device=self.device)
+            return self.flat[o : o + n].unsqueeze(0), mask
         lengths = self.lengths[index]
         C = int(lengths.max())
         rows = np.concatenate([np.arange(o, o + n) for o, n in zip(self.offsets[index], lengths)])
