@@ -27,12 +27,12 @@ test-fast: venv
 	$(BIN)/python -m pytest -n 2 -m "not slow" -p no:cacheprovider
 
 lint: venv
-	$(BIN)/ruff check skspider tests benchmarks
-	$(BIN)/ruff format --check skspider tests benchmarks
+	$(BIN)/ruff check skspider tests benchmarks docs
+	$(BIN)/ruff format --check skspider tests benchmarks docs
 
 format: venv
-	$(BIN)/ruff format skspider tests benchmarks
-	$(BIN)/ruff check --fix skspider tests benchmarks
+	$(BIN)/ruff format skspider tests benchmarks docs
+	$(BIN)/ruff check --fix skspider tests benchmarks docs
 
 ## paper-table: the main job: the paper's tau_w table recomputed from the shipped figures
 paper-table: venv

@@ -75,9 +75,7 @@ def cnn(n_classes: int, seed: int) -> nn.Module:
 
 def mlp(n_classes: int, seed: int) -> nn.Module:
     torch.manual_seed(seed)
-    return nn.Sequential(
-        nn.Flatten(), nn.Linear(768, 16), nn.ReLU(), nn.Linear(16, n_classes)
-    )
+    return nn.Sequential(nn.Flatten(), nn.Linear(768, 16), nn.ReLU(), nn.Linear(16, n_classes))
 
 
 def pretrain(model: nn.Module, x: torch.Tensor, y: np.ndarray, epochs: int, seed: int):
@@ -136,15 +134,24 @@ def main(argv: list[str] | None = None) -> dict:
         cache = FeatureCache(tmp)
         pool_tasks = [
             zoo.make_task(
-                x, y, X=general_features(x), cache=cache, dataset_key=kind, name=kind,
+                x,
+                y,
+                X=general_features(x),
+                cache=cache,
+                dataset_key=kind,
+                name=kind,
                 device="cpu",
-            )  # fmt: skip
+            )
             for kind, (x, y) in pools.items()
         ]
         train = sample_tasks(
-            pool_tasks, n_tasks=n_train_tasks, n_way=(4, 8), n_shot=10, n_pools=(1, 2),
+            pool_tasks,
+            n_tasks=n_train_tasks,
+            n_way=(4, 8),
+            n_shot=10,
+            n_pools=(1, 2),
             random_state=args.seed,
-        )  # fmt: skip
+        )
         Y_proxy = proxy_ranks(train)
         tokenizer = TaskTokenizer()
         tokens = tokenizer.fit_transform(train)
@@ -160,9 +167,7 @@ def main(argv: list[str] | None = None) -> dict:
         for kind, (x, y) in new.items():
             task = zoo.make_task(x, y, X=general_features(x), name=f"new_{kind}", device="cpu")
             new_tasks.append(task)
-            truth.append(
-                [linear_probe_accuracy(task.get_model_features(m), y) for m in zoo.names]
-            )
+            truth.append([linear_probe_accuracy(task.get_model_features(m), y) for m in zoo.names])
         truth = pd.DataFrame(truth, index=[t.name for t in new_tasks], columns=zoo.names)
         new_tokens = tokenizer.transform(new_tasks)
         predictions = {

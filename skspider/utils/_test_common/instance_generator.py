@@ -88,6 +88,7 @@ TEST_PARAMS: dict[str, dict] = {
     "GBC": {"pca_dim": 4},
     "PARC": {"pca_dim": 4},
     "PACTranGaussian": {"max_iter": 20, "random_state": 0},
+    "SpiderRanker": {"d_model": 8, "max_epochs": 2, "random_state": 0},
 }
 
 # OTCE needs the PTM's features of source samples, of the same width as X; the common checks
@@ -151,13 +152,24 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
         )
     },
     "TaskTokenizer": TASK_INPUT_CHECKS,
+    "SpiderRanker": RANKER_SCORE_CHECKS,
+    "RerankTransformer": RANKER_SCORE_CHECKS,
 }
+
+
+def _params(name: str) -> dict:
+    if name == "RerankTransformer":
+        # A meta-estimator: its inner ranker gets the small parameters too.
+        from skspider.spider import SpiderRanker
+
+        return {"ranker": SpiderRanker(**TEST_PARAMS["SpiderRanker"]), "k": 2}
+    return TEST_PARAMS.get(name, {})
 
 
 def estimator_instances():
     """Yield one configured instance of every public estimator."""
     for name, Estimator in all_estimators():
-        yield Estimator(**TEST_PARAMS.get(name, {}))
+        yield Estimator(**_params(name))
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:

@@ -1,0 +1,93 @@
+"""Plackett-Luce (ListMLE) negative log-likelihood of a ranking, with NaN and ties masked.
+
+The order of each task's labels does not change during training, so it is computed once, in
+numpy (`plackett_luce_order`); the loss itself (`plackett_luce_loss`) is a few batched tensor
+operations, with no Python loop over tasks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+__all__ = ["plackett_luce_loss", "plackett_luce_order"]
+
+_NEG = -1e30
+
+
+def plackett_luce_order(Y: np.ndarray, ties: str = "first") -> tuple[np.ndarray, ...]:
+    """The label order of each task, for `plackett_luce_loss`.
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_tasks, n_models)
+        Labels, larger = better; NaN = unknown (left out).
+    ties : {"first", "breslow"}, default="first"
+        How tied labels are treated. "first": ties are broken by the model index (a stable
+        sort: the lower index comes first), as a sort does in the released code. "breslow":
+        tied models are exchangeable: each one is drawn from the set of every model not
+        ranked above its tie group (Breslow's rule for ties in the Cox partial likelihood,
+        which Plackett-Luce is), so no model gains from its position in the zoo.
+
+    Returns
+    -------
+    order : ndarray of shape (n_tasks, n_models), int64
+        Model indices, best first; unknown models last.
+    start : ndarray of shape (n_tasks, n_models), int64
+        For each position, the first position of the set the model is drawn from.
+    n_known : ndarray of shape (n_tasks,), int64
+        Number of known labels of each task.
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    n, M = Y.shape
+    known = ~np.isnan(Y)
+    key = np.where(known, -Y, np.inf)
+    # lexsort sorts by the last key first: by -label, then by model index (stable).
+    order = np.stack([np.lexsort((np.arange(M), k)) for k in key]) if n else np.zeros((0, M))
+    order = order.astype(np.int64)
+    start = np.tile(np.arange(M, dtype=np.int64), (n, 1))
+    if ties == "breslow":
+        sorted_key = np.take_along_axis(key, order, axis=1)
+        new_group = np.ones((n, M), dtype=bool)
+        new_group[:, 1:] = sorted_key[:, 1:] != sorted_key[:, :-1]
+        start = np.maximum.accumulate(np.where(new_group, start, 0), axis=1)
+    elif ties != "first":
+        raise ValueError(f"ties must be 'first' or 'breslow', got {ties!r}.")
+    return order, start, known.sum(axis=1).astype(np.int64)
+
+
+def plackett_luce_loss(
+    scores: torch.Tensor,
+    order: torch.Tensor,
+    start: torch.Tensor,
+    n_known: torch.Tensor,
+) -> torch.Tensor:
+    """Mean Plackett-Luce negative log-likelihood of the label orders given the scores.
+
+    For a task with known models sorted best first, ``pi_1 .. pi_n``, the loss is
+    ``sum_i [logsumexp(s_{pi_j}, j >= start_i) - s_{pi_i}] / (n - 1)`` (``start_i = i`` without
+    ties), then averaged over the tasks with at least two known models.
+
+    Parameters
+    ----------
+    scores : Tensor of shape (B, M)
+    order, start, n_known : LongTensors from `plackett_luce_order`
+        Of shapes (B, M), (B, M) and (B,).
+
+    Returns
+    -------
+    loss : Tensor (scalar)
+        0 (with a gradient graph) when no task has two known models.
+    """
+    M = scores.shape[1]
+    known = torch.arange(M, device=scores.device).unsqueeze(0) < n_known.unsqueeze(1)
+    s = scores.gather(1, order)
+    s = torch.where(known, s, torch.full_like(s, _NEG))
+    # logsumexp of every suffix, s[i:] for each i.
+    tail = torch.logcumsumexp(s.flip(1), dim=1).flip(1)
+    step = torch.where(known, tail.gather(1, start) - s, torch.zeros_like(s))
+    valid = n_known >= 2
+    per_task = step.sum(1) / (n_known - 1).clamp(min=1).to(scores.dtype)
+    if not bool(valid.any()):
+        return scores.sum() * 0.0
+    return per_task[valid].mean()

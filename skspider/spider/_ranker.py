@@ -1,0 +1,618 @@
+"""`SpiderRanker`: Model Spider's learned ranker of pre-trained models."""
+
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from numbers import Integral, Real
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..base import BaseRanker, Task, check_performance_matrix, check_token_sets
+from ._loss import plackett_luce_order
+from ._network import SpiderNetwork
+from ._training import (
+    TokenBank,
+    _load,
+    available_specific,
+    resolve_device,
+    specific_tokens,
+    train_epochs,
+)
+
+__all__ = ["SpiderRanker"]
+
+
+def _cosine(lr: float, lr_min: float, n_epochs: int) -> Callable[[int], float]:
+    # CosineAnnealingLR(T_max=n_epochs) stepped once per epoch.
+    return lambda e: lr_min + (lr - lr_min) * (1.0 + math.cos(math.pi * e / n_epochs)) / 2.0
+
+
+def _is_task_sequence(X: Any) -> bool:
+    return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(t, Task) for t in X)
+
+
+def _nearest_models(Y: np.ndarray, n_old: int) -> list[int | None]:
+    """For each new column of ``Y`` (after ``n_old``), the old column ranked most alike."""
+    from scipy import stats
+
+    R = np.full_like(Y, np.nan)
+    for i, row in enumerate(Y):
+        known = ~np.isnan(row)
+        if known.sum() >= 2:
+            R[i, known] = (stats.rankdata(row[known]) - 1) / (known.sum() - 1)
+    out: list[int | None] = []
+    for j in range(n_old, Y.shape[1]):
+        best, best_score = None, -np.inf
+        for m in range(n_old):
+            both = ~np.isnan(R[:, j]) & ~np.isnan(R[:, m])
+            if not both.any():
+                continue
+            # Mean absolute gap of rank positions: 0 = always at the same place.
+            score = -float(np.mean(np.abs(R[both, j] - R[both, m])))
+            if score > best_score:
+                best, best_score = m, score
+        out.append(best)
+    return out
+
+
+class SpiderRanker(BaseRanker):
+    """Model Spider: rank pre-trained models (PTMs) for a task from its token set alone.
+
+    Each PTM of the zoo has a learnable token; a task is a set of tokens (one centroid per
+    class in a fixed general encoder's feature space). The fitness of PTM ``m`` on a task is
+    read out at the PTM token after one attention block over ``[PTM token m; task tokens]``
+    (post-LayerNorm, 1 head, no feed-forward), then LayerNorm and Linear(d, 1). Training
+    maximises the Plackett-Luce likelihood of the training tasks' rankings (proxy ranks or
+    performances), with Adam and a cosine learning-rate schedule, as the authors' released
+    code does. Only the PTM-token row of the block is computed (the task tokens' keys and
+    values are shared by all PTMs), so a task costs O(M * C * d), not M full attentions.
+
+    When the training tasks are `~skspider.base.Task` objects carrying PTM-specific tokens
+    (``model_tokens``), each batch draws ``k ~ U{0..max_specific_tokens}`` and every task
+    gets the specific tokens of k random PTMs appended to their sequences (the released
+    re-ranking practice); a linear projection per PTM maps them to ``d_model``. Use
+    `RerankTransformer` to re-rank the top-k PTMs with these tokens at prediction time.
+
+    Parameters
+    ----------
+    d_model : int, default=1024
+        Token width inside the attention block.
+    dropout : float, default=0.1
+        Dropout on the attention weights and on the block's output.
+    lr : float, default=2.5e-4
+        Initial learning rate of Adam.
+    lr_min : float, default=5e-6
+        Final learning rate of the cosine schedule (over ``max_epochs``).
+    weight_decay : float, default=0.0
+        Adam's L2 penalty (the released code sets none).
+    max_epochs : int, default=30
+        Number of passes over the training tasks.
+    batch_size : int, default=16
+        Tasks per optimisation step. (``predict`` runs one task at a time, so a task's
+        scores never depend on the tasks predicted with it.)
+    max_specific_tokens : int, default=10
+        Largest k of the training-time practice above (0 turns it off). Without
+        ``model_tokens`` in the training tasks it has no effect.
+    ties : {"first", "breslow"}, default="first"
+        Tied labels in the Plackett-Luce loss: "first" breaks them by model index (the lower
+        index ranks first, a stable sort, as the released code's sort), "breslow" treats
+        tied models as exchangeable. NaN labels (unknown) are always left out.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training tasks, score them (mean tau_w)
+        after each epoch, stop after ``n_iter_no_change`` epochs without an improvement of
+        ``tol``, and keep the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of training tasks held out when ``early_stopping``.
+    n_iter_no_change : int, default=5
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Smallest improvement of the validation score that counts.
+    warm_start : bool, default=False
+        Continue training the existing network on the next ``fit`` (when the inputs, models
+        and ``d_model`` are unchanged) instead of starting afresh. The optimiser and its
+        schedule restart.
+    device : str, default="cpu"
+        "cpu", "cuda", "cuda:<i>" or "auto" (CUDA when available).
+    random_state : int, RandomState instance or None, default=None
+        Seeds local generators for the initial weights, dropout, shuffling and the
+        training-time practice (never the global ones). An int gives bitwise-identical
+        results on CPU for a given number of torch threads.
+    verbose : int, default=0
+        Print one line of progress per epoch when > 0.
+
+    Attributes
+    ----------
+    module_ : torch.nn.Module
+        The trained network.
+    models_ : ndarray of shape (n_models,)
+        Model names: the columns of a DataFrame ``Y``, else ``0 .. n_models - 1``.
+        ``Task.model_tokens`` keys are matched to them as strings (``0`` and ``"0"`` both name
+        the first model of a plain-array ``Y``).
+    n_models_ : int
+        Number of models.
+    n_features_in_ : int
+        Width of the general task tokens.
+    specific_widths_ : dict of str to int
+        Width of the PTM-specific tokens of each model that has a projection for them.
+    loss_curve_ : list of float
+        Mean training loss of each epoch (over all ``fit`` calls with ``warm_start``).
+    validation_scores_ : list of float
+        Mean tau_w of the held-out tasks after each epoch (``early_stopping`` only).
+    best_epoch_ : int
+        Epoch whose weights are kept (the last one without early stopping).
+    n_iter_ : int
+        Number of epochs run by the last ``fit``.
+    device_ : torch.device
+        Where the network was trained.
+
+    See Also
+    --------
+    RerankTransformer : Re-rank the top-k PTMs with their own tokens.
+    skspider.dummy.PriorRanker : The task-agnostic baseline.
+
+    References
+    ----------
+    .. [1] Y.-K. Zhang, T.-J. Huang, Y.-X. Ding, D.-C. Zhan and H.-J. Ye. "Model Spider:
+       Learning to Rank Pre-Trained Models Efficiently". NeurIPS 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspider.spider import SpiderRanker
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(40, 5))            # one token per task
+    >>> Y = np.c_[X[:, 0], -X[:, 0], X[:, 1]]   # which model is best depends on the task
+    >>> ranker = SpiderRanker(d_model=16, max_epochs=40, lr=1e-2, random_state=0).fit(X, Y)
+    >>> ranker.predict(X[:2]).shape
+    (2, 3)
+    >>> ranker.score(X, Y) > 0.5
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "d_model": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_min": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_specific_tokens": [Interval(Integral, 0, None, closed="left")],
+        "ties": [StrOptions({"first", "breslow"})],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, None, None, closed="neither")],
+        "warm_start": ["boolean"],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        d_model: int = 1024,
+        dropout: float = 0.1,
+        lr: float = 2.5e-4,
+        lr_min: float = 5e-6,
+        weight_decay: float = 0.0,
+        max_epochs: int = 30,
+        batch_size: int = 16,
+        max_specific_tokens: int = 10,
+        ties: Literal["first", "breslow"] = "first",
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 5,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        device: str = "cpu",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ):
+        self.d_model = d_model
+        self.dropout = dropout
+        self.lr = lr
+        self.lr_min = lr_min
+        self.weight_decay = weight_decay
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.max_specific_tokens = max_specific_tokens
+        self.ties = ties
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- inputs -----------------------------------------------------------------------------
+    def _inputs(self, X: Any, *, reset: bool) -> tuple[list[np.ndarray], list[Task] | None]:
+        """Token sets of ``X``, and the `Task` objects themselves when ``X`` holds them."""
+        if _is_task_sequence(X):
+            if not reset:
+                check_is_fitted(self)
+            sets = check_token_sets(
+                X,
+                n_features=None if reset else self.n_features_in_,
+                estimator_name=type(self).__name__,
+            )
+            if reset:
+                self.n_features_in_ = sets[0].shape[1]
+            return sets, list(X)
+        return self._validate_tasks(X, reset=reset), None
+
+    def _key_to_model(self) -> dict[str, int]:
+        return {str(m): i for i, m in enumerate(self.models_)}
+
+    def _generators(self, device: torch.device) -> tuple[np.random.Generator, torch.Generator]:
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        return np.random.default_rng(seed), torch.Generator(device=device).manual_seed(seed)
+
+    # -- fit --------------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any) -> SpiderRanker:
+        """Train the ranker on tasks and their rankings of the zoo.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tasks, n_features), sequence of token sets or of Task
+            One token per task (2-D array), or one ``(n_tokens_i, n_features)`` set per task
+            (ragged is fine), or `~skspider.base.Task` objects with ``tokens`` set (and
+            optionally ``model_tokens``, keyed by the names of ``models_``).
+        y : array-like or DataFrame of shape (n_tasks, n_models)
+            ``Y``: proxy ranks or performances, larger = better, NaN = unknown. A DataFrame
+            names the models.
+
+        Returns
+        -------
+        self : SpiderRanker
+        """
+        self._validate_params()
+        device = resolve_device(self.device)
+        previous = (
+            (self.n_features_in_, list(self.models_), self.module_.d_model)
+            if self.warm_start and hasattr(self, "module_")
+            else None
+        )
+        sets, tasks = self._inputs(X, reset=True)
+        Y = self._validate_targets(y, reset=True)
+        self._check_n_tasks(sets, Y)
+        rng, generator = self._generators(device)
+        key_to_model = self._key_to_model()
+
+        if previous == (self.n_features_in_, list(self.models_), self.d_model):
+            module = self.module_.to(device)
+        else:
+            widths = self._scan_specific_widths(tasks, key_to_model)
+            self.specific_widths_ = {str(self.models_[m]): w for m, w in widths.items()}
+            module = SpiderNetwork(
+                self.n_features_in_, self.n_models_, self.d_model, self.dropout, widths, generator
+            ).to(device)
+            self.loss_curve_ = []
+        self._net_config = {
+            "n_features": self.n_features_in_,
+            "n_models": self.n_models_,
+            "d_model": self.d_model,
+            "dropout": self.dropout,
+            "specific_widths": dict(module.specific_widths),
+        }
+        module.dropout = self.dropout
+        self.module_ = module
+        self.device_ = device
+
+        train, valid = np.arange(len(sets)), np.array([], dtype=np.int64)
+        if self.early_stopping:
+            if len(sets) < 2:
+                raise ValueError("early_stopping needs at least 2 training tasks.")
+            n_valid = max(1, math.ceil(self.validation_fraction * len(sets)))
+            n_valid = min(n_valid, len(sets) - 1)
+            perm = rng.permutation(len(sets))
+            train, valid = np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
+
+        bank = TokenBank([sets[i] for i in train], device)
+        labels = tuple(
+            torch.from_numpy(a).to(device) for a in plackett_luce_order(Y[train], self.ties)
+        )
+        available = available_specific(
+            [tasks[i] for i in train] if tasks is not None else None,
+            key_to_model,
+            set(module.specific_widths),
+        )
+        optimizer = torch.optim.Adam(
+            module.parameters(), lr=self.lr, weight_decay=self.weight_decay
+        )
+        self.validation_scores_ = []
+        best = {"score": -np.inf, "epoch": -1, "state": None, "wait": 0}
+        valid_sets, valid_Y = [sets[i] for i in valid], Y[valid]
+        if self.verbose:
+            print(f"{'epoch':>5}  {'train loss':>10}  {'valid tau_w':>11}  {'dur (s)':>7}")
+
+        def on_epoch_end(epoch: int, loss: float, seconds: float) -> bool:
+            score = float("nan")
+            stop = False
+            if self.early_stopping:
+                score = self._validation_score(valid_sets, valid_Y)
+                self.validation_scores_.append(score)
+                if score > best["score"] + self.tol or best["state"] is None:
+                    best.update(score=max(score, best["score"]), epoch=epoch, wait=0)
+                    best["state"] = copy.deepcopy(module.state_dict())
+                else:
+                    best["wait"] += 1
+                    stop = best["wait"] >= self.n_iter_no_change
+            if self.verbose:
+                print(f"{epoch + 1:>5}  {loss:>10.4f}  {score:>11.4f}  {seconds:>7.2f}")
+            return stop
+
+        losses = train_epochs(
+            module,
+            bank,
+            labels,
+            n_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            optimizer=optimizer,
+            lr_at=_cosine(self.lr, self.lr_min, max(self.max_epochs, 1)),
+            rng=rng,
+            generator=generator,
+            available=available,
+            max_specific_tokens=self.max_specific_tokens,
+            on_epoch_end=on_epoch_end,
+        )
+        self.loss_curve_ = [*self.loss_curve_, *losses]
+        self.n_iter_ = len(losses)
+        self.best_epoch_ = len(losses) - 1
+        if self.early_stopping and best["state"] is not None:
+            module.load_state_dict(best["state"])
+            self.best_epoch_ = best["epoch"]
+        module.eval()
+        return self
+
+    def _scan_specific_widths(
+        self, tasks: list[Task] | None, key_to_model: dict[str, int]
+    ) -> dict[int, int]:
+        """Width of each model's PTM-specific tokens (from the first task carrying them).
+
+        Lazy token sets are loaded once here (the first of each model) and checked when
+        drawn in training; arrays are checked now.
+        """
+        widths: dict[int, int] = {}
+        for t, task in enumerate(tasks or []):
+            for key, value in (task.model_tokens or {}).items():
+                m = key_to_model.get(str(key))
+                if m is None:
+                    continue
+                lazy = callable(value) and not hasattr(value, "__array__")
+                if m not in widths:
+                    widths[m] = int(_load(value).shape[1])
+                elif not lazy and _load(value).shape[1] != widths[m]:
+                    raise ValueError(
+                        f"X[{t}]: the PTM-specific tokens of model {self.models_[m]!r} have "
+                        f"width {_load(value).shape[1]}, but {widths[m]} in an earlier task."
+                    )
+        return widths
+
+    def _validation_score(self, sets: list[np.ndarray], Y: np.ndarray) -> float:
+        from ..metrics import mean_weighted_tau
+
+        keep = (~np.isnan(Y)).sum(axis=1) >= 2
+        if not keep.any():
+            return float("nan")
+        scores = self._decision([s for s, k in zip(sets, keep) if k])
+        return float(mean_weighted_tau(Y[keep], scores, nan_policy="omit"))
+
+    # -- prediction -------------------------------------------------------------------------
+    def _terms(self, module: SpiderNetwork) -> tuple[torch.Tensor, ...]:
+        """`model_terms` of the current weights, cached on the module until they change."""
+        key = tuple((p.data_ptr(), p._version) for p in module.parameters())
+        cached = getattr(module, "_terms_cache", None)
+        if cached is None or cached[0] != key:
+            with torch.no_grad():
+                cached = (key, module.model_terms())
+            module._terms_cache = cached
+        return cached[1]
+
+    def _decision(
+        self,
+        sets: Sequence[np.ndarray],
+        model_index: np.ndarray | None = None,
+        pairs: Callable[[np.ndarray], list] | None = None,
+    ) -> np.ndarray:
+        """Scores ``(n_tasks, n_models)``, or ``(n_tasks, K)`` of ``model_index`` rows.
+
+        ``pairs(index)`` gives the PTM-specific ``(row, slot, model, tokens)`` of a batch.
+        """
+        module = self.module_
+        module.eval()
+        device = next(module.parameters()).device
+        bank = TokenBank(sets, device)
+        out = []
+        with torch.no_grad():
+            terms = self._terms(module)
+            # One task at a time: no padding, and the floating-point result of a task never
+            # depends on which other tasks are predicted with it.
+            for t in range(len(sets)):
+                index = np.array([t])
+                x, mask = bank.batch(index)
+                mi = (
+                    torch.from_numpy(np.asarray(model_index[index], dtype=np.int64)).to(device)
+                    if model_index is not None
+                    else None
+                )
+                spec = specific_tokens(pairs(index), device) if pairs is not None else None
+                out.append(module(x, mask, mi, spec, terms=terms).double().cpu().numpy())
+        return np.concatenate(out, axis=0)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Score every model of the zoo on each task, from the general tokens only.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tasks, n_features), sequence of token sets or of Task
+            As in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_tasks, n_models)
+            Larger = better.
+        """
+        check_is_fitted(self)
+        sets, _ = self._inputs(X, reset=False)
+        return self._decision(sets)
+
+    # -- new models -------------------------------------------------------------------------
+    def add_models(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        max_epochs: int | None = None,
+        lr: float | None = None,
+        init: Literal["nearest", "random"] = "nearest",
+    ) -> SpiderRanker:
+        """Add PTMs to the zoo by learning their tokens only, the rest of the network frozen.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_tasks, n_features), sequence of token sets or of Task
+            A few tasks on which the new models were evaluated (as in ``fit``).
+        y : DataFrame or array-like of shape (n_tasks, n_columns)
+            Performances or proxy ranks on these tasks, larger = better, NaN = unknown. A
+            DataFrame names its columns: names not in ``models_`` are the new models, the
+            others (optional, any subset) are fitted models whose known values anchor the new
+            ones in the ranking. A plain array (only for a ranker fitted on a plain array)
+            has ``n_models_`` columns for the fitted models followed by the new ones, named
+            ``n_models_, n_models_ + 1, ...``.
+        max_epochs : int, default=None
+            Epochs of training; defaults to ``max_epochs``.
+        lr : float, default=None
+            Learning rate (cosine schedule to ``lr_min``); defaults to ``lr``.
+        init : {"nearest", "random"}, default="nearest"
+            Starting token of each new model. "nearest": a copy of the token of the fitted
+            model whose within-task rank positions (on the tasks of ``y`` where both are
+            known) correlate most with the new one's; random N(0, 1) when ``y`` holds no
+            fitted model to compare with. "random": N(0, 1), as in ``fit``. A good start
+            matters: only a few tasks constrain the new token.
+
+        Returns
+        -------
+        self : SpiderRanker
+            With ``models_``, ``n_models_`` and ``module_`` extended. The new models have no
+            PTM-specific projection (they are ranked from the general tokens).
+        """
+        check_is_fitted(self)
+        sets, _ = self._inputs(X, reset=False)
+        arr, names = check_performance_matrix(y, name="y")
+        self._check_n_tasks(sets, arr)
+        known = self._key_to_model()
+        if names is None:
+            if self.models_.dtype == object:
+                raise ValueError(
+                    "y must be a DataFrame naming its columns: this ranker's models are named."
+                )
+            if arr.shape[1] <= self.n_models_:
+                raise ValueError(
+                    f"y has {arr.shape[1]} columns; a plain array must hold the {self.n_models_} "
+                    "fitted models followed by at least one new model."
+                )
+            names = np.arange(arr.shape[1])
+        new = [n for n in names if str(n) not in known]
+        if not new:
+            raise ValueError(f"y names no new model: all its columns are in models_ {names}.")
+        if len(set(map(str, names))) != len(names):
+            raise ValueError("y has duplicate column names.")
+        M, M_new = self.n_models_, len(new)
+        Y = np.full((arr.shape[0], M + M_new), np.nan)
+        new_pos = {str(n): M + i for i, n in enumerate(new)}
+        for j, n in enumerate(names):
+            Y[:, known.get(str(n), new_pos.get(str(n)))] = arr[:, j]
+        if np.isnan(Y[:, M:]).all(axis=0).any():
+            raise ValueError("every new model needs at least one known value in y.")
+
+        if init not in ("nearest", "random"):
+            raise ValueError(f"init must be 'nearest' or 'random', got {init!r}.")
+        module = self.module_
+        device = next(module.parameters()).device
+        rng, generator = self._generators(device)
+        old_tokens = module.model_tokens.detach()
+        start = torch.randn(M_new, module.d_model, generator=generator, device=device)
+        if init == "nearest":
+            for j, m in enumerate(_nearest_models(Y, M)):
+                if m is not None:
+                    start[j] = old_tokens[m]
+        new_tokens = torch.nn.Parameter(start)
+        flags = [p.requires_grad for p in module.parameters()]
+        for p in module.parameters():
+            p.requires_grad_(False)
+        n_epochs = self.max_epochs if max_epochs is None else int(max_epochs)
+        lr = self.lr if lr is None else float(lr)
+        try:
+            losses = train_epochs(
+                module,
+                TokenBank(sets, device),
+                tuple(torch.from_numpy(a).to(device) for a in plackett_luce_order(Y, self.ties)),
+                n_epochs=n_epochs,
+                batch_size=self.batch_size,
+                optimizer=torch.optim.Adam([new_tokens], lr=lr),
+                lr_at=_cosine(lr, self.lr_min, max(n_epochs, 1)),
+                rng=rng,
+                generator=generator,
+                available=[],
+                max_specific_tokens=0,
+                model_tokens=lambda: torch.cat([old_tokens, new_tokens]),
+            )
+        finally:
+            for p, flag in zip(module.parameters(), flags):
+                p.requires_grad_(flag)
+        module.model_tokens = torch.nn.Parameter(torch.cat([old_tokens, new_tokens.detach()]))
+        module.eval()
+        names_out = list(self.models_) + list(new)
+        dtype = object if any(isinstance(n, str) for n in names_out) else None
+        self.models_ = np.asarray(
+            names_out if dtype is None else [str(n) for n in names_out], dtype=dtype
+        )
+        self.n_models_ = M + M_new
+        self._net_config["n_models"] = self.n_models_
+        self.add_models_loss_curve_ = losses
+        return self
+
+    # -- persistence ------------------------------------------------------------------------
+    def __getstate__(self) -> dict:
+        # A copy: object.__getstate__ may return the live __dict__ itself.
+        state = dict(super().__getstate__())
+        module = state.pop("module_", None)
+        if module is not None:
+            # Tensors on the CPU: the pickle loads on a machine without CUDA.
+            state["_module_state"] = {
+                k: v.detach().cpu().clone() for k, v in module.state_dict().items()
+            }
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        module_state = state.pop("_module_state", None)
+        super().__setstate__(state)
+        if module_state is None:
+            return
+        # A throwaway generator: building must not touch torch's global one.
+        module = SpiderNetwork(**self._net_config, generator=torch.Generator().manual_seed(0))
+        module.load_state_dict(module_state)
+        device = torch.device("cpu")
+        try:
+            device = resolve_device(self.device)
+        except RuntimeError:
+            warnings.warn(
+                f"SpiderRanker was saved with device={self.device!r}, which is not available "
+                "here; the network is loaded on the CPU.",
+                UserWarning,
+                stacklevel=2,
+            )
+        except (TypeError, ValueError):
+            pass
+        self.module_ = module.to(device).eval()

@@ -1,0 +1,205 @@
+"""Packing token sets into padded batches, and the training loop of `SpiderRanker`."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from ..base import Task
+from ._loss import plackett_luce_loss
+from ._network import SpecificTokens, SpiderNetwork
+
+__all__ = ["TokenBank", "resolve_device", "specific_tokens", "train_epochs"]
+
+
+def resolve_device(device: object) -> torch.device:
+    """Turn the ``device`` hyper-parameter into a `torch.device`, with clear errors."""
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a string such as 'cpu', 'cuda' or 'auto', got {device!r}.")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a valid torch device ('cpu', 'cuda', 'cuda:1', 'auto'): "
+            f"{exc}"
+        ) from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"device={device!r} was requested but CUDA is not available on this machine; use "
+            "device='cpu' or device='auto'."
+        )
+    return dev
+
+
+class TokenBank:
+    """Ragged token sets stored flat on the device, batched with zero padding and a mask.
+
+    Only real tokens are stored; a batch is padded to its own longest set.
+    """
+
+    def __init__(self, sets: Sequence[np.ndarray], device: torch.device, dtype=torch.float32):
+        lengths = np.array([len(s) for s in sets], dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        self.lengths = lengths
+        flat = np.concatenate([np.asarray(s, dtype=np.float32) for s in sets], axis=0)
+        self.flat = torch.from_numpy(flat).to(device=device, dtype=dtype)
+        self.device = device
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def batch(self, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        if len(index) == 1:  # one task (predict): a view, no padding, no copy
+            o, n = int(self.offsets[index[0]]), int(self.lengths[index[0]])
+            mask = torch.ones(1, n, dtype=torch.bool, device=self.device)
+            return self.flat[o : o + n].unsqueeze(0), mask
+        lengths = self.lengths[index]
+        C = int(lengths.max())
+        rows = np.concatenate([np.arange(o, o + n) for o, n in zip(self.offsets[index], lengths)])
+        mask_np = np.arange(C)[None, :] < lengths[:, None]
+        mask = torch.from_numpy(mask_np).to(self.device)
+        x = self.flat.new_zeros(len(index), C, self.flat.shape[1])
+        x[mask] = self.flat[torch.from_numpy(rows).to(self.device)]
+        return x, mask
+
+
+def specific_tokens(
+    pairs: Sequence[tuple[int, int, int, np.ndarray]],
+    device: torch.device,
+    dtype=torch.float32,
+) -> SpecificTokens | None:
+    """Pack ``(row, slot, model, tokens)`` pairs into a `SpecificTokens` (None if empty)."""
+    if not pairs:
+        return None
+    groups: dict[int, list[int]] = {}
+    for i, (_, _, m, _) in enumerate(pairs):
+        groups.setdefault(m, []).append(i)
+    np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+    packed = {}
+    for m in sorted(groups):
+        idx = groups[m]
+        sets = [np.asarray(pairs[i][3], dtype=np_dtype) for i in idx]
+        if len({s.shape[1] for s in sets}) > 1:
+            raise ValueError(f"the PTM-specific tokens of model {m} have different widths.")
+        S = max(len(s) for s in sets)
+        tok = np.zeros((len(sets), S, sets[0].shape[1]), dtype=np_dtype)
+        tmask = np.zeros((len(sets), S), dtype=bool)
+        for j, s in enumerate(sets):
+            tok[j, : len(s)] = s
+            tmask[j, : len(s)] = True
+        packed[m] = (
+            torch.tensor(idx, dtype=torch.long, device=device),
+            torch.from_numpy(tok).to(device=device, dtype=dtype),
+            torch.from_numpy(tmask).to(device),
+        )
+    return SpecificTokens(
+        task=torch.tensor([p[0] for p in pairs], dtype=torch.long, device=device),
+        slot=torch.tensor([p[1] for p in pairs], dtype=torch.long, device=device),
+        groups=packed,
+    )
+
+
+def available_specific(
+    tasks: Sequence[Task] | None, key_to_model: dict[str, int], projected: set[int]
+) -> list[dict[int, object]]:
+    """Per task: model index -> its (possibly lazy) PTM-specific tokens, for projected models."""
+    if tasks is None:
+        return []
+    out = []
+    for task in tasks:
+        found = {}
+        for key, value in (task.model_tokens or {}).items():
+            m = key_to_model.get(str(key))
+            if m is not None and m in projected:
+                found[m] = value
+        out.append(found)
+    # No PTM-specific tokens at all: the training-time practice is off (and draws nothing).
+    return out if any(out) else []
+
+
+def draw_specific(
+    index: np.ndarray,
+    available: list[dict[int, object]],
+    k: int,
+    rng: np.random.Generator,
+) -> list[tuple[int, int, int, np.ndarray]]:
+    """The training-time practice: each task of a batch gets the tokens of k random PTMs."""
+    pairs = []
+    if k == 0 or not available:
+        return pairs
+    for row, t in enumerate(index):
+        models = sorted(available[t])
+        if not models:
+            continue
+        chosen = rng.choice(models, size=min(k, len(models)), replace=False)
+        for m in sorted(int(c) for c in chosen):
+            pairs.append((row, m, m, _load(available[t][m])))
+    return pairs
+
+
+def _load(value) -> np.ndarray:
+    if callable(value) and not hasattr(value, "__array__"):
+        value = value()
+    arr = np.asarray(value, dtype=np.float32)
+    return arr[None, :] if arr.ndim == 1 else arr
+
+
+def train_epochs(
+    module: SpiderNetwork,
+    bank: TokenBank,
+    labels: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    *,
+    n_epochs: int,
+    batch_size: int,
+    optimizer: torch.optim.Optimizer,
+    lr_at: Callable[[int], float],
+    rng: np.random.Generator,
+    generator: torch.Generator,
+    available: list[dict[int, object]],
+    max_specific_tokens: int,
+    model_tokens: Callable[[], torch.Tensor] | None = None,
+    on_epoch_end: Callable[[int, float, float], bool] | None = None,
+) -> list[float]:
+    """Run ``n_epochs`` epochs of Plackett-Luce training; returns the mean loss per epoch.
+
+    ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early.
+    """
+    order, start, n_known = labels
+    n = len(bank)
+    losses = []
+    for epoch in range(n_epochs):
+        tic = time.perf_counter()
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(epoch)
+        module.train()
+        perm = rng.permutation(n)
+        total, weight = 0.0, 0
+        for b in range(math.ceil(n / batch_size)):
+            index = perm[b * batch_size : (b + 1) * batch_size]
+            x, mask = bank.batch(index)
+            k = int(rng.integers(0, max_specific_tokens + 1)) if available else 0
+            spec = specific_tokens(draw_specific(index, available, k, rng), bank.device)
+            idx = torch.from_numpy(index).to(bank.device)
+            scores = module(
+                x,
+                mask,
+                specific=spec,
+                generator=generator,
+                model_tokens=model_tokens() if model_tokens is not None else None,
+            )
+            loss = plackett_luce_loss(scores, order[idx], start[idx], n_known[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(index)
+            weight += len(index)
+        losses.append(total / max(weight, 1))
+        if on_epoch_end is not None and on_epoch_end(epoch, losses[-1], time.perf_counter() - tic):
+            break
+    return losses

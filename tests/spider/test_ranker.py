@@ -1,0 +1,171 @@
+"""SpiderRanker: fitting, prediction, reproducibility, options and bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+
+from skspider.base import Task
+from skspider.spider import SpiderRanker
+
+FAST = {"d_model": 16, "max_epochs": 25, "lr": 1e-2, "random_state": 0}
+
+
+def test_learns_task_dependent_ranking(make_tasks):
+    X, Y = make_tasks(40)
+    ranker = SpiderRanker(**FAST).fit(X[:30], Y[:30])
+    assert ranker.predict(X[30:]).shape == (10, 4)
+    assert ranker.score(X[30:], Y[30:]) > 0.5
+    ranks = ranker.predict_rank(X[30:])
+    assert sorted(ranks[0]) == [1, 2, 3, 4]
+    assert ranker.n_features_in_ == 5 and ranker.n_models_ == 4
+    assert len(ranker.loss_curve_) == 25 and ranker.loss_curve_[-1] < ranker.loss_curve_[0]
+
+
+def test_same_seed_is_bitwise_reproducible_and_global_rng_untouched(make_tasks):
+    X, Y = make_tasks(20)
+    torch_state, np_state = torch.get_rng_state(), np.random.get_state()  # noqa: NPY002
+    a = SpiderRanker(**FAST).fit(X, Y).predict(X)
+    b = SpiderRanker(**FAST).fit(X, Y).predict(X)
+    assert np.array_equal(a, b)
+    assert torch.equal(torch_state, torch.get_rng_state())
+    assert np.array_equal(np_state[1], np.random.get_state()[1])  # noqa: NPY002
+    c = SpiderRanker(**{**FAST, "random_state": 1}).fit(X, Y).predict(X)
+    assert not np.array_equal(a, c)
+
+
+def test_dataframe_names_models_and_score_aligns_columns(make_tasks):
+    X, Y = make_tasks(20, dataframe=True)
+    ranker = SpiderRanker(**FAST).fit(X, Y)
+    assert list(ranker.models_) == ["ptm0", "ptm1", "ptm2", "ptm3"]
+    shuffled = Y[["ptm2", "ptm0", "ptm3", "ptm1"]]
+    assert ranker.score(X, shuffled) == pytest.approx(ranker.score(X, Y))
+
+
+def test_nan_targets_are_masked(make_tasks):
+    X, Y = make_tasks(20)
+    Y = Y.copy()
+    Y[::2, 0] = np.nan
+    ranker = SpiderRanker(**FAST).fit(X, Y)
+    assert np.isfinite(ranker.predict(X)).all()
+    assert np.isfinite(ranker.loss_curve_).all()
+
+
+def test_accepts_tasks_and_2d_arrays(make_tasks):
+    X, Y = make_tasks(12)
+    tasks = [Task(y=np.arange(len(s)), tokens=s) for s in X]
+    a = SpiderRanker(**FAST).fit(tasks, Y).predict(tasks)
+    b = SpiderRanker(**FAST).fit(X, Y).predict(X)
+    np.testing.assert_array_equal(a, b)
+    flat = np.stack([s[0] for s in X])
+    assert SpiderRanker(**FAST).fit(flat, Y).predict(flat).shape == (12, 4)
+
+
+def test_trains_specific_projections_from_task_model_tokens(make_specific_tasks):
+    tasks, Y = make_specific_tasks()
+    ranker = SpiderRanker(**FAST, max_specific_tokens=4).fit(tasks, Y)
+    assert ranker.specific_widths_ == {f"ptm{m}": 2 for m in range(4)}
+    assert set(ranker.module_.specific_proj) == {"0", "1", "2", "3"}
+    # Without model tokens: no projections.
+    assert SpiderRanker(**FAST).fit([t.tokens for t in tasks], Y).specific_widths_ == {}
+
+
+def test_early_stopping_keeps_best_epoch(make_tasks):
+    X, Y = make_tasks(30)
+    ranker = SpiderRanker(
+        **{**FAST, "max_epochs": 60}, early_stopping=True, n_iter_no_change=3, tol=0.0
+    ).fit(X, Y)
+    assert len(ranker.validation_scores_) == ranker.n_iter_ <= 60
+    assert ranker.best_epoch_ == int(np.argmax(ranker.validation_scores_))
+    with pytest.raises(ValueError, match="at least 2"):
+        SpiderRanker(early_stopping=True).fit(X[:1], Y[:1])
+
+
+def test_warm_start_continues_training(make_tasks):
+    X, Y = make_tasks(20)
+    ranker = SpiderRanker(**{**FAST, "max_epochs": 5}, warm_start=True).fit(X, Y)
+    module = ranker.module_
+    ranker.fit(X, Y)
+    assert ranker.module_ is module and len(ranker.loss_curve_) == 10
+    cold = SpiderRanker(**{**FAST, "max_epochs": 5}).fit(X, Y)
+    cold_module = cold.module_
+    cold.fit(X, Y)
+    assert cold.module_ is not cold_module and len(cold.loss_curve_) == 5
+
+
+def test_verbose_prints_progress(capsys, make_tasks):
+    X, Y = make_tasks(8)
+    ranker = SpiderRanker(**{**FAST, "max_epochs": 2}, verbose=1).fit(X, Y)
+    out = capsys.readouterr().out
+    assert "train loss" in out and len(out.strip().splitlines()) == 3
+    assert not any("bar" in k or "progress" in k for k in vars(ranker))
+
+
+def test_clone_carries_no_weights(make_tasks):
+    X, Y = make_tasks(8)
+    ranker = SpiderRanker(**FAST).fit(X, Y)
+    fresh = clone(ranker)
+    assert not hasattr(fresh, "module_") and fresh.get_params() == ranker.get_params()
+
+
+# -- bad input ---------------------------------------------------------------------------------
+def test_ragged_token_widths_rejected(make_tasks):
+    X, Y = make_tasks(4)
+    X[2] = np.ones((3, 6))
+    with pytest.raises(ValueError, match="mixes token widths"):
+        SpiderRanker(**FAST).fit(X, Y)
+
+
+def test_predict_with_other_width_rejected(make_tasks):
+    X, Y = make_tasks(6)
+    ranker = SpiderRanker(**FAST).fit(X, Y)
+    with pytest.raises(ValueError, match="expecting 5 features"):
+        ranker.predict([np.ones((2, 4))])
+
+
+def test_y_columns_must_match_the_zoo(make_tasks):
+    X, Y = make_tasks(6, dataframe=True)
+    ranker = SpiderRanker(**FAST).fit(X, Y)
+    with pytest.raises(ValueError, match="lacks columns"):
+        ranker.score(X, Y.rename(columns={"ptm1": "other"}))
+    with pytest.raises(ValueError, match="model columns"):
+        ranker.score(X, Y.iloc[:, :3])
+    with pytest.raises(ValueError, match="rows"):
+        SpiderRanker(**FAST).fit(X, Y.iloc[:4])
+
+
+def test_nan_rows_rejected(make_tasks):
+    X, Y = make_tasks(6)
+    Y[3] = np.nan
+    with pytest.raises(ValueError, match="entirely NaN"):
+        SpiderRanker(**FAST).fit(X, Y)
+
+
+def test_bad_device(make_tasks):
+    X, Y = make_tasks(4)
+    with pytest.raises(ValueError, match="not a valid torch device"):
+        SpiderRanker(device="gpu0").fit(X, Y)
+    with pytest.raises(TypeError, match="device"):
+        SpiderRanker(device=3).fit(X, Y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error without CUDA")
+def test_cuda_without_cuda_is_a_clear_error(make_tasks):
+    X, Y = make_tasks(4)
+    with pytest.raises(RuntimeError, match="CUDA is not available"):
+        SpiderRanker(device="cuda").fit(X, Y)
+
+
+def test_task_without_tokens_rejected(make_tasks):
+    _, Y = make_tasks(2)
+    with pytest.raises(ValueError, match="without tokens"):
+        SpiderRanker(**FAST).fit([Task(y=np.arange(2)), Task(y=np.arange(2))], Y)
+
+
+def test_specific_tokens_of_wrong_width_rejected(make_specific_tasks):
+    tasks, Y = make_specific_tasks(6)
+    bad = Task(y=np.arange(2), tokens=np.ones((2, 3)), model_tokens={"ptm0": np.ones((2, 5))})
+    Y = pd.concat([Y, Y.iloc[:1]], ignore_index=True)
+    with pytest.raises(ValueError, match="width 5"):
+        SpiderRanker(**FAST, max_specific_tokens=4).fit([*tasks, bad], Y)
