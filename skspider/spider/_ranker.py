@@ -254,9 +254,20 @@ class SpiderRanker(BaseRanker):
     def _key_to_model(self) -> dict[str, int]:
         return {str(m): i for i, m in enumerate(self.models_)}
 
-    def _generators(self, device: torch.device) -> tuple[np.random.Generator, torch.Generator]:
+    def _generators(
+        self, device: torch.device
+    ) -> tuple[np.random.Generator, torch.Generator, torch.Generator]:
+        """numpy generator, torch generator on ``device`` (dropout), CPU one (initial weights).
+
+        Weights are drawn on the CPU and then moved, so a seed gives the same initial
+        network on every device.
+        """
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        return np.random.default_rng(seed), torch.Generator(device=device).manual_seed(seed)
+        return (
+            np.random.default_rng(seed),
+            torch.Generator(device=device).manual_seed(seed),
+            torch.Generator().manual_seed(seed),
+        )
 
     # -- fit --------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any) -> SpiderRanker:
@@ -286,7 +297,7 @@ class SpiderRanker(BaseRanker):
         sets, tasks = self._inputs(X, reset=True)
         Y = self._validate_targets(y, reset=True)
         self._check_n_tasks(sets, Y)
-        rng, generator = self._generators(device)
+        rng, generator, init_generator = self._generators(device)
         key_to_model = self._key_to_model()
 
         if previous == (self.n_features_in_, list(self.models_), self.d_model):
@@ -295,7 +306,12 @@ class SpiderRanker(BaseRanker):
             widths = self._scan_specific_widths(tasks, key_to_model)
             self.specific_widths_ = {str(self.models_[m]): w for m, w in widths.items()}
             module = SpiderNetwork(
-                self.n_features_in_, self.n_models_, self.d_model, self.dropout, widths, generator
+                self.n_features_in_,
+                self.n_models_,
+                self.d_model,
+                self.dropout,
+                widths,
+                init_generator,
             ).to(device)
             self.loss_curve_ = []
         self._net_config = {
@@ -540,9 +556,9 @@ class SpiderRanker(BaseRanker):
             raise ValueError(f"init must be 'nearest' or 'random', got {init!r}.")
         module = self.module_
         device = next(module.parameters()).device
-        rng, generator = self._generators(device)
+        rng, generator, init_generator = self._generators(device)
         old_tokens = module.model_tokens.detach()
-        start = torch.randn(M_new, module.d_model, generator=generator, device=device)
+        start = torch.randn(M_new, module.d_model, generator=init_generator).to(device)
         if init == "nearest":
             for j, m in enumerate(_nearest_models(Y, M)):
                 if m is not None:
