@@ -39,7 +39,6 @@ from torch import nn
 
 from skspider.base import Task
 from skspider.tasks import proxy_ranks, sample_tasks
-from skspider.transferability import BaseTransferabilityEstimator
 from skspider.zoo import FeatureCache, extract_features
 
 
@@ -110,44 +109,8 @@ def bench_extraction(n: int, batch_size: int, size: int, repeats: int) -> dict:
 
 
 # -- 2. proxy ranks ----------------------------------------------------------------------------
-class BenchHScore(BaseTransferabilityEstimator):
-    """H-score: tr(pinv(Cov f) Cov(E[f | y])) (fallback when the package's is absent)."""
-
-    input_kind = "features"
-
-    def _fit(self, X, y):
-        X = X - X.mean(axis=0)
-        cov = X.T @ X / len(X)
-        means = np.zeros_like(X)
-        for c in np.unique(y):
-            means[y == c] = X[y == c].mean(axis=0)
-        between = means.T @ means / len(X)
-        return float(np.trace(np.linalg.pinv(cov, rcond=1e-12, hermitian=True) @ between))
-
-
-class BenchNCE(BaseTransferabilityEstimator):
-    """NCE: -H(y | argmax source class) (fallback when the package's is absent)."""
-
-    input_kind = "probas"
-
-    def _fit(self, X, y):
-        z = X.argmax(axis=1)
-        joint = np.zeros((X.shape[1], int(y.max()) + 1))
-        np.add.at(joint, (z, y), 1.0)
-        joint /= joint.sum()
-        pz = joint.sum(axis=1, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return float(np.where(joint > 0, joint * np.log(joint / pz), 0.0).sum())
-
-
-def pick_estimators() -> tuple[object, str]:
-    from skspider.utils import all_estimators
-
-    available = {name for name, _ in all_estimators(type_filter="transferability")}
-    wanted = ["LogME", "LEEP", "NCE", "HScore"]
-    if set(wanted) <= available:
-        return wanted, "skspider: " + ", ".join(wanted)
-    return [BenchHScore(), BenchNCE()], "bench-local fallback: H-score, NCE"
+# The package's default proxy estimators (proxy_ranks resolves them by name).
+PROXY_ESTIMATORS = ["LogME", "LEEP", "NCE", "HScore"]
 
 
 def build_cached_pools(cache: FeatureCache, n_models: int, n_pools: int, rng) -> list[Task]:
@@ -177,8 +140,8 @@ def bench_proxy(n_tasks: int, n_models: int, repeats: int) -> dict:
     from threadpoolctl import threadpool_limits
 
     rng = np.random.default_rng(0)
-    estimators, label = pick_estimators()
-    out = {"n_tasks": n_tasks, "n_models": n_models, "estimators": label, "seconds": {}}
+    estimators = PROXY_ESTIMATORS
+    out = {"n_tasks": n_tasks, "n_models": n_models, "estimators": estimators, "seconds": {}}
     with tempfile.TemporaryDirectory() as tmp:
         pools = build_cached_pools(FeatureCache(tmp), n_models, 3, rng)
         tasks = sample_tasks(pools, n_tasks=n_tasks, n_way=10, n_shot=20, random_state=0)

@@ -15,6 +15,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._device import resolve_device
 from ..base import BaseRanker, Task, check_performance_matrix, check_token_sets
 from ._loss import plackett_luce_order
 from ._network import SpiderNetwork
@@ -22,7 +23,6 @@ from ._training import (
     TokenBank,
     _load,
     available_specific,
-    resolve_device,
     specific_tokens,
     train_epochs,
 )
@@ -622,13 +622,11 @@ class SpiderRanker(BaseRanker):
         device = torch.device("cpu")
         try:
             device = resolve_device(self.device)
-        except RuntimeError:
+        except (TypeError, ValueError):
             warnings.warn(
                 f"SpiderRanker was saved with device={self.device!r}, which is not available "
                 "here; the network is loaded on the CPU.",
                 UserWarning,
                 stacklevel=2,
             )
-        except (TypeError, ValueError):
-            pass
         self.module_ = module.to(device).eval()

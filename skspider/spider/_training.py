@@ -13,28 +13,7 @@ from ..base import Task
 from ._loss import plackett_luce_loss
 from ._network import SpecificTokens, SpiderNetwork
 
-__all__ = ["TokenBank", "resolve_device", "specific_tokens", "train_epochs"]
-
-
-def resolve_device(device: object) -> torch.device:
-    """Turn the ``device`` hyper-parameter into a `torch.device`, with clear errors."""
-    if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be a string such as 'cpu', 'cuda' or 'auto', got {device!r}.")
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, ValueError) as exc:
-        raise ValueError(
-            f"device={device!r} is not a valid torch device ('cpu', 'cuda', 'cuda:1', 'auto'): "
-            f"{exc}"
-        ) from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(
-            f"device={device!r} was requested but CUDA is not available on this machine; use "
-            "device='cpu' or device='auto'."
-        )
-    return dev
+__all__ = ["TokenBank", "specific_tokens", "train_epochs"]
 
 
 class TokenBank:

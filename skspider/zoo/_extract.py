@@ -12,6 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._device import resolve_device
 from ._cache import FeatureCache
 from ._zoo import ModelZoo, ZooEntry, _default_forward
 
@@ -34,20 +35,6 @@ class Extraction(NamedTuple):
     features: Any
     probas: Any
     n_samples: int
-
-
-def _resolve_device(device: Any) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda', ...; got {device!r}: {exc}"
-        ) from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was asked for, but CUDA is not available here.")
-    return dev
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -403,7 +390,7 @@ def extract_features(
         raise TypeError("layer= applies to a bare module; set it on each ZooEntry instead.")
     if not entries:
         raise ValueError("The zoo is empty.")
-    dev = _resolve_device(device)
+    dev = resolve_device(device)
     batches = _Batches(data, int(batch_size), num_workers)
     if cache is not None and not isinstance(cache, FeatureCache):
         cache = FeatureCache(cache)

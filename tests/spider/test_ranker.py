@@ -153,7 +153,7 @@ def test_bad_device(make_tasks):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error without CUDA")
 def test_cuda_without_cuda_is_a_clear_error(make_tasks):
     X, Y = make_tasks(4)
-    with pytest.raises(RuntimeError, match="CUDA is not available"):
+    with pytest.raises(ValueError, match="CUDA is not available"):
         SpiderRanker(device="cuda").fit(X, Y)
 
 

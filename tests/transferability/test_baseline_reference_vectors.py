@@ -5,23 +5,9 @@ import pytest
 
 from skspider.transferability import GBC, LFC, SFDA, SaturationWarning, TransRate
 
+from ._reference import make_cls
+
 RTOL = 1e-8
-
-
-def make_cls(N, D, C, K=10):
-    """The reference document's deterministic classification task."""
-    i = np.arange(N)[:, None]
-    j = np.arange(D)[None, :]
-    k = np.arange(K)[None, :]
-    y = np.arange(N) % C
-    X = (
-        np.sin(0.1 * (i + 1) * (j + 1))
-        + 0.5 * np.cos(0.37 * (i + 1) + 0.11 * (j + 1) ** 2)
-        + 1.5 * ((j % C) == y[:, None])
-    )
-    L = 2 * np.cos(0.3 * (i + 1) * (k + 1)) + 1.0 * ((k % C) == y[:, None])
-    P = np.exp(L - L.max(axis=1, keepdims=True))
-    return X, y, P / P.sum(axis=1, keepdims=True)
 
 
 A = make_cls(200, 16, 4)
