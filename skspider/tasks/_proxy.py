@@ -13,7 +13,7 @@ from joblib import Parallel, delayed, effective_n_jobs
 from scipy import stats
 
 from ..base import check_task_sequence
-from ..transferability import BaseTransferabilityEstimator
+from ..transferability import BaseTransferabilityEstimator, get_estimator
 
 __all__ = ["aggregate_scores", "proxy_ranks"]
 
@@ -38,29 +38,15 @@ def _resolve_estimators(estimators: Any) -> list[tuple[str, BaseTransferabilityE
     )
     if not items:
         raise ValueError("estimators is empty; give at least one transferability estimator.")
-    available = None
     resolved: list[tuple[str, BaseTransferabilityEstimator]] = []
     for label, est in items:
-        if isinstance(est, str):
-            if available is None:
-                from ..utils import all_estimators
-
-                available = dict(all_estimators(type_filter="transferability"))
-            lookup = {name.lower(): cls for name, cls in available.items()}
-            cls = lookup.get(est.lower().replace("-", ""))
-            if cls is None:
-                raise ValueError(
-                    f"Unknown transferability estimator {est!r}; available: "
-                    f"{sorted(available)} (or pass an estimator instance)."
-                )
-            label, est = label or cls.__name__, cls()
-        elif isinstance(est, BaseTransferabilityEstimator):
-            label = label or type(est).__name__
-        else:
+        if not isinstance(est, (str, BaseTransferabilityEstimator)):
             raise TypeError(
                 "estimators must be names or instances of BaseTransferabilityEstimator "
                 f"subclasses; got {type(est).__name__}."
             )
+        est = get_estimator(est)
+        label = label or type(est).__name__
         resolved.append((str(label), est))
     labels = [label for label, _ in resolved]
     dupes = sorted({lab for lab in labels if labels.count(lab) > 1})

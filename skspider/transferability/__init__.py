@@ -7,6 +7,7 @@ from ._hscore import HScore
 from ._leep import LEEP, NLEEP
 from ._lfc import LFC
 from ._logme import LogME
+from ._lookup import get_estimator
 from ._nce import NCE
 from ._ncti import NCTI
 from ._otce import OTCE
@@ -36,4 +37,5 @@ __all__ = [
     "SaturationWarning",
     "TransRate",
     "TransferabilityRanker",
+    "get_estimator",
 ]

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import BaseRanker, Task, check_performance_matrix, check_task_sequence
 from ._base import BaseTransferabilityEstimator
 from ._logme import LogME
+from ._lookup import get_estimator
 
 __all__ = ["TransferabilityRanker"]
 
@@ -53,9 +54,10 @@ class TransferabilityRanker(BaseRanker):
 
     Parameters
     ----------
-    estimator : transferability estimator, default=None
-        An instance of a `skspider.transferability` estimator; it is cloned, never
-        modified. None means ``LogME()``.
+    estimator : transferability estimator or str, default=None
+        An instance of a `skspider.transferability` estimator (cloned, never modified), or
+        its name (see `get_estimator`: every estimator discovery finds). None means
+        ``LogME()``.
     n_jobs : int, default=None
         Parallel jobs (joblib) over the (task, PTM) pairs, or over tasks for estimators
         whose score of a PTM depends on the other PTMs (``set_level``) or that define their
@@ -109,7 +111,7 @@ class TransferabilityRanker(BaseRanker):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "score_models"]), None],
+        "estimator": [HasMethods(["fit", "score_models"]), str, None],
         "n_jobs": [Integral, None],
         "verbose": [Interval(Integral, 0, None, closed="left"), "boolean"],
     }
@@ -120,7 +122,9 @@ class TransferabilityRanker(BaseRanker):
         self.verbose = verbose
 
     def _estimator(self):
-        return LogME() if self.estimator is None else clone(self.estimator)
+        if self.estimator is None:
+            return LogME()
+        return clone(get_estimator(self.estimator))
 
     def _input_kind(self) -> str:
         kind = getattr(self._estimator(), "input_kind", None)

@@ -36,7 +36,8 @@ def all_estimators(
     ----------
     type_filter : {"ranker", "transferability", "transformer"} or list of them, default=None
         Keep only rankers (subclasses of `skspider.base.BaseRanker`), transferability
-        estimators (classes of `skspider.transferability`), or transformers. None keeps all.
+        estimators (subclasses of `skspider.transferability.BaseTransferabilityEstimator`),
+        or transformers. None keeps all.
 
     Returns
     -------
@@ -52,6 +53,7 @@ def all_estimators(
     """
     import skspider
     from skspider.base import BaseRanker
+    from skspider.transferability import BaseTransferabilityEstimator
 
     filters = [type_filter] if isinstance(type_filter, str) else list(type_filter or [])
     unknown = sorted(set(filters) - set(_TYPE_FILTERS))
@@ -85,7 +87,7 @@ def all_estimators(
         return any(
             (f == "ranker" and issubclass(cls, BaseRanker))
             or (f == "transformer" and issubclass(cls, TransformerMixin))
-            or (f == "transferability" and cls.__module__.startswith("skspider.transferability"))
+            or (f == "transferability" and issubclass(cls, BaseTransferabilityEstimator))
             for f in filters
         )
 

@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.utils import estimator_checks as ec
 
 from skspider.base import Task
-from skspider.transferability import LEEP, OTCE, BaseTransferabilityEstimator, LogME
+from skspider.transferability import LEEP, OTCE, BaseTransferabilityEstimator, HScore, LogME
 from skspider.transferability import TransferabilityRanker as Ranker
 
 MODELS = ["weak", "medium", "strong"]
@@ -119,7 +119,7 @@ def test_bad_x(X, error, match):
 
 def test_not_an_estimator_and_unfitted():
     with pytest.raises(ValueError, match="estimator"):
-        Ranker(estimator="LogME").fit(TASKS)
+        Ranker(estimator=3).fit(TASKS)
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
@@ -172,3 +172,16 @@ def test_otce_with_one_source_set_per_ptm_in_the_ranker():
         for s, m in zip(source, "ab", strict=True)
     ]
     np.testing.assert_allclose(scores[0], expected)
+
+
+def test_estimator_by_name_through_discovery():
+    from skspider.transferability import get_estimator
+    from skspider.utils import all_estimators
+
+    names = [name for name, _ in all_estimators(type_filter="transferability")]
+    assert "TransferabilityRanker" not in names and {"LogME", "NCTI", "OTCE"} <= set(names)
+    assert isinstance(get_estimator("h-score"), HScore)
+    by_name = Ranker("leep").fit(TASKS).predict(TASKS)
+    np.testing.assert_allclose(by_name, Ranker(LEEP()).fit(TASKS).predict(TASKS))
+    with pytest.raises(ValueError, match="Unknown transferability estimator 'LogMe2'"):
+        Ranker("LogMe2").fit(TASKS)
