@@ -104,6 +104,14 @@ class OTCE(BaseTransferabilityEstimator):
     --------
     TransRate, LFC : Estimators needing target data only.
 
+    Notes
+    -----
+    The transport is solved exactly. With as many source as target samples it is an
+    assignment problem (`scipy.optimize.linear_sum_assignment`, seconds at a few thousand
+    samples); otherwise it is a linear program in ``n_target * n_source`` variables, whose
+    time and memory grow quickly beyond about a thousand samples: subsample the source set
+    to the target's size for large tasks.
+
     References
     ----------
     .. [1] Y. Tan, Y. Li, S.-L. Huang, "OTCE: A Transferability Metric for Cross-Domain
