@@ -49,7 +49,6 @@ def get_estimator(name: str | BaseTransferabilityEstimator) -> BaseTransferabili
     cls = lookup.get(_key(name))
     if cls is None:
         raise ValueError(
-            f"Unknown transferability estimator {name!r}; available: "
-            f"{sorted(available)}."
+            f"Unknown transferability estimator {name!r}; available: {sorted(available)}."
         )
     return cls()
