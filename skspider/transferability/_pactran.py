@@ -35,7 +35,28 @@ def _posterior_assignments(log_s, Y, log_weight):
     return np.exp(log_q), log_q
 
 
-class PACTranDirichlet(BaseTransferabilityEstimator):
+class _PACTranOnProbas(BaseTransferabilityEstimator):
+    """Hyper-parameters and input of the PACTran variants on source probabilities."""
+
+    input_kind = "probas"
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "source_output": [StrOptions({"probas", "logits"})],
+    }
+
+    def __init__(
+        self,
+        alpha: float = 1.0,
+        n_iter: int = 10,
+        source_output: Literal["probas", "logits"] = "probas",
+    ):
+        self.alpha = alpha
+        self.n_iter = n_iter
+        self.source_output = source_output
+
+
+class PACTranDirichlet(_PACTranOnProbas):
     """PACTran with a Dirichlet prior, on source-model probabilities (Ding et al., 2022).
 
     Each source class ``z`` gets a categorical distribution over the target classes with a
@@ -93,23 +114,6 @@ class PACTranDirichlet(BaseTransferabilityEstimator):
     True
     """
 
-    input_kind = "probas"
-    _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="neither")],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
-        "source_output": [StrOptions({"probas", "logits"})],
-    }
-
-    def __init__(
-        self,
-        alpha: float = 1.0,
-        n_iter: int = 10,
-        source_output: Literal["probas", "logits"] = "probas",
-    ):
-        self.alpha = alpha
-        self.n_iter = n_iter
-        self.source_output = source_output
-
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
         Y = one_hot(y, len(self.classes_))
         a0 = _prior_concentration(Y, self.alpha)
@@ -129,7 +133,7 @@ class PACTranDirichlet(BaseTransferabilityEstimator):
         return elbo / Y.size
 
 
-class PACTranGamma(BaseTransferabilityEstimator):
+class PACTranGamma(_PACTranOnProbas):
     """PACTran with a Gamma prior, on source-model probabilities (Ding et al., 2022).
 
     As `PACTranDirichlet`, with independent Gamma priors (shape ``alpha`` times the target
@@ -182,23 +186,6 @@ class PACTranGamma(BaseTransferabilityEstimator):
     >>> bool(good > bad)
     True
     """
-
-    input_kind = "probas"
-    _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="neither")],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
-        "source_output": [StrOptions({"probas", "logits"})],
-    }
-
-    def __init__(
-        self,
-        alpha: float = 1.0,
-        n_iter: int = 10,
-        source_output: Literal["probas", "logits"] = "probas",
-    ):
-        self.alpha = alpha
-        self.n_iter = n_iter
-        self.source_output = source_output
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
         Y = one_hot(y, len(self.classes_))
