@@ -2,7 +2,7 @@
 
 # Import order matters: _ranker imports the other two.
 from ._ranker import BaseRanker
-from ._task import Task
+from ._task import Task, is_loader, load_array
 from ._validation import check_performance_matrix, check_task_sequence, check_token_sets
 
 __all__ = [
@@ -11,4 +11,6 @@ __all__ = [
     "check_performance_matrix",
     "check_task_sequence",
     "check_token_sets",
+    "is_loader",
+    "load_array",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Task"]
+__all__ = ["Task", "is_loader", "load_array"]
 
 # A per-PTM array may be stored as is, or lazily: a zero-argument callable that returns it
 # (a loader reading a cache file, say). Loaders run on access and their result is not kept,
@@ -16,10 +16,22 @@ __all__ = ["Task"]
 ArrayOrLoader = Any
 
 
-def _materialise(value: ArrayOrLoader) -> np.ndarray:
-    if callable(value) and not hasattr(value, "__array__"):
-        value = value()
-    return np.asarray(value)
+def is_loader(value: ArrayOrLoader) -> bool:
+    """Whether ``value`` is a loader (a zero-argument callable) rather than an array."""
+    return callable(value) and not hasattr(value, "__array__")
+
+
+def load_array(value: ArrayOrLoader) -> np.ndarray:
+    """The array itself, or what a loader returns, as an ndarray (no copy of an array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skspider.base import load_array
+    >>> load_array(lambda: [[1, 2]]).shape
+    (1, 2)
+    """
+    return np.asarray(value() if is_loader(value) else value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,7 +104,7 @@ class Task:
             raise KeyError(
                 f"Task {self.name!r} has no {kind} for model {model!r}; it has {kind} for {known}."
             )
-        return _materialise(mapping[model])
+        return load_array(mapping[model])
 
     def get_model_features(self, model: str) -> np.ndarray:
         """Per-sample features of ``model`` on this task (loaded if lazy)."""

@@ -5,33 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker
+from ..base._numeric import normalize_rows
 
 __all__ = ["PriorRanker"]
-
-
-def _normalise_rows(Y: np.ndarray, how: str) -> np.ndarray:
-    if how == "none":
-        return Y
-    out = np.full_like(Y, np.nan)
-    for i, row in enumerate(Y):
-        known = ~np.isnan(row)
-        v = row[known]
-        if how == "rank":
-            # 0 = worst .. 1 = best, ties averaged; comparable across tasks of any size.
-            r = stats.rankdata(v) - 1.0
-            out[i, known] = r / max(len(v) - 1, 1)
-        elif how == "zscore":
-            sd = v.std()
-            out[i, known] = (v - v.mean()) / sd if sd > 0 else 0.0
-        else:  # minmax
-            span = np.ptp(v)
-            out[i, known] = (v - v.min()) / span if span > 0 else 0.5
-    return out
 
 
 class PriorRanker(BaseRanker):
@@ -116,7 +96,7 @@ class PriorRanker(BaseRanker):
                 f"models {self.models_[unknown][:10].tolist()} have no known performance in Y; "
                 "the prior cannot rank them."
             )
-        Z = _normalise_rows(Y, self.normalize)
+        Z = normalize_rows(Y, self.normalize)
         agg = np.nanmean if self.aggregate == "mean" else np.nanmedian
         self.prior_ = agg(Z, axis=0)
         return self

@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
-from ..base import BaseRanker, Task, check_performance_matrix, check_token_sets
+from ..base import BaseRanker, Task, check_performance_matrix, check_token_sets, is_loader
 from ._loss import plackett_luce_order
 from ._network import SpiderNetwork
 from ._training import (
@@ -405,7 +405,7 @@ class SpiderRanker(BaseRanker):
                 m = key_to_model.get(str(key))
                 if m is None:
                     continue
-                lazy = callable(value) and not hasattr(value, "__array__")
+                lazy = is_loader(value)
                 if m not in widths:
                     widths[m] = int(_load(value).shape[1])
                 elif not lazy and _load(value).shape[1] != widths[m]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from ..base import Task
+from ..base import Task, load_array
 from ._loss import plackett_luce_loss
 from ._network import SpecificTokens, SpiderNetwork
 
@@ -123,9 +123,7 @@ def draw_specific(
 
 
 def _load(value) -> np.ndarray:
-    if callable(value) and not hasattr(value, "__array__"):
-        value = value()
-    arr = np.asarray(value, dtype=np.float32)
+    arr = load_array(value).astype(np.float32, copy=False)
     return arr[None, :] if arr.ndim == 1 else arr
 
 

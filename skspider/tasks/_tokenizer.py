@@ -12,7 +12,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import Task, check_task_sequence
+from ..base import Task, check_task_sequence, load_array
+from ..base._numeric import class_means
 
 __all__ = ["TaskTokenizer"]
 
@@ -58,10 +59,7 @@ def _centroids(features: Any, groups: np.ndarray, normalize: bool, where: str) -
     if normalize:
         norms = np.linalg.norm(F, axis=1, keepdims=True)
         F = F / np.where(norms > 0, norms, 1.0)
-    n_groups = int(groups.max()) + 1
-    sums = np.zeros((n_groups, F.shape[1]))
-    np.add.at(sums, groups, F)
-    return sums / np.bincount(groups, minlength=n_groups)[:, None]
+    return class_means(F, groups, int(groups.max()) + 1)[0]
 
 
 class _ModelTokens:
@@ -71,10 +69,7 @@ class _ModelTokens:
         self.source, self.groups, self.normalize, self.where = source, groups, normalize, where
 
     def __call__(self) -> np.ndarray:
-        src = self.source
-        if callable(src) and not hasattr(src, "__array__"):
-            src = src()
-        return _centroids(src, self.groups, self.normalize, self.where)
+        return _centroids(load_array(self.source), self.groups, self.normalize, self.where)
 
 
 class TaskTokenizer(TransformerMixin, BaseEstimator):

@@ -6,10 +6,10 @@ from numbers import Real
 from typing import ClassVar, Literal
 
 import numpy as np
-from scipy import sparse
 from sklearn.covariance import ledoit_wolf_shrinkage
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..base._numeric import class_means
 from ._base import BaseTransferabilityEstimator
 
 __all__ = ["HScore"]
@@ -91,9 +91,7 @@ class HScore(BaseTransferabilityEstimator):
         n, d = X.shape
         F = X - X.mean(axis=0)
         # Rows replaced by their class mean: the features' conditional expectation E[f | y].
-        counts = np.bincount(y)
-        onehot = sparse.csr_matrix((np.ones(n), (y, np.arange(n))), shape=(len(counts), n))
-        means = np.asarray(onehot @ F) / counts[:, None]
+        means, _ = class_means(F, y, len(self.classes_))
         G = means[y]
         cov_g = (G.T @ G) / (n - 1)
         if self.shrinkage is None:

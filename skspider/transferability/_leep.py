@@ -6,11 +6,11 @@ from numbers import Integral, Real
 from typing import ClassVar, Literal
 
 import numpy as np
-from scipy import sparse
 from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..base._numeric import class_sums
 from ._base import BaseTransferabilityEstimator
 
 __all__ = ["LEEP", "NLEEP"]
@@ -23,10 +23,7 @@ def _leep(P: np.ndarray, y: np.ndarray, n_classes: int) -> float:
     ``P(y | z) = P(y, z) / P(z)``, and the mean log-likelihood of the "expected empirical
     predictor" ``sum_z P(y_i | z) P[i, z]``.
     """
-    n = P.shape[0]
-    # Class sums of P as one sparse product (np.add.at is far slower on wide heads).
-    onehot = sparse.csr_matrix((np.ones(n), (y, np.arange(n))), shape=(n_classes, n))
-    joint = np.asarray(onehot @ P) / n
+    joint = class_sums(P, y, n_classes) / P.shape[0]
     marginal = joint.sum(axis=0)
     # A source class no sample puts mass on has P[:, z] = 0 everywhere, so its column of the
     # conditional never contributes: set it to 0 instead of 0 / 0.

@@ -6,6 +6,9 @@ import numpy as np
 from scipy import linalg
 from sklearn.decomposition import PCA
 
+# Shared with the other packages; re-exported here for the baselines of this one.
+from ..base._numeric import class_means
+
 __all__ = ["class_means", "logdet_spd", "one_hot", "pca_reduce"]
 
 
@@ -14,14 +17,6 @@ def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
     out = np.zeros((len(y), n_classes))
     out[np.arange(len(y)), y] = 1.0
     return out
-
-
-def class_means(X: np.ndarray, y: np.ndarray, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-class means ``(n_classes, n_features)`` and class counts ``(n_classes,)``."""
-    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
-    sums = np.zeros((n_classes, X.shape[1]))
-    np.add.at(sums, y, X)
-    return sums / counts[:, None], counts
 
 
 def logdet_spd(A: np.ndarray) -> float:

@@ -6,11 +6,12 @@ from numbers import Integral, Real
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from scipy import linalg, sparse
+from scipy import linalg
 from scipy.linalg import blas, lapack
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base._numeric import class_sums
 from ._base import BaseTransferabilityEstimator
 
 __all__ = ["LogME"]
@@ -109,13 +110,6 @@ class _ImplicitEigh:
         return self._apply_q(self._W[:, keep] @ H, "N")
 
 
-def _class_sums(F: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
-    """(C, D) per-class sums of the rows of ``F``: ``Y^T F`` for the one-hot ``Y``, unformed."""
-    rows = F.shape[0]
-    S = sparse.csr_array((np.ones(rows), (labels, np.arange(rows))), shape=(n_classes, rows))
-    return S @ F
-
-
 def _rank_mask(sigma: np.ndarray, n: int, d: int) -> np.ndarray:
     return sigma > sigma[-1] * max(n, d) * np.finfo(np.float64).eps
 
@@ -146,7 +140,7 @@ def _spectrum(F: np.ndarray, Y: np.ndarray | None, labels: np.ndarray | None):
             if labels is None:
                 B += Fb.T @ Y[sl]
             else:
-                B += _class_sums(Fb, labels[sl], n_classes).T
+                B += class_sums(Fb, labels[sl], n_classes).T
         eig = _ImplicitEigh(G)
         keep = _rank_mask(eig.sigma, n, d)
         sigma = eig.sigma[keep]

@@ -176,8 +176,3 @@ def test_memory_layout_does_not_change_the_result(n, d):
     est = LogME().fit(np.asfortranarray(X), y)
     assert est.score_ == pytest.approx(ref.score_, rel=1e-12)
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
-
-
-def test_class_sums_are_the_one_hot_projection():
-    X, y = _data(50, 7, c=4)
-    np.testing.assert_allclose(_logme._class_sums(X, y, 4), np.eye(4)[y].T @ X, rtol=1e-13)
