@@ -12,7 +12,8 @@ import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy import stats
 
-from ..base import check_task_sequence
+from ..base import check_task_sequence, load_array
+from ..base._numeric import normalize_rows
 from ..transferability import BaseTransferabilityEstimator, get_estimator
 
 __all__ = ["aggregate_scores", "proxy_ranks"]
@@ -20,12 +21,6 @@ __all__ = ["aggregate_scores", "proxy_ranks"]
 _NORMALIZE = ("rank", "zscore", "minmax", "none")
 _AGGREGATE = ("mean", "median")
 _OUTPUT = ("rank", "score")
-
-
-def _materialise(value: Any) -> np.ndarray:
-    if callable(value) and not hasattr(value, "__array__"):
-        value = value()
-    return np.asarray(value)
 
 
 def _resolve_estimators(estimators: Any) -> list[tuple[str, BaseTransferabilityEstimator]]:
@@ -75,27 +70,6 @@ def _check_weights(weights: Any, labels: list[str]) -> np.ndarray:
     if not np.isfinite(w).all() or (w < 0).any() or w.sum() == 0:
         raise ValueError(f"weights must be finite, non-negative and not all zero, got {w}.")
     return w
-
-
-def _normalise(v: np.ndarray, how: str) -> np.ndarray:
-    """Normalise one estimator's scores of the models on one task (NaN = not scored)."""
-    out = np.full_like(v, np.nan)
-    known = ~np.isnan(v)
-    x = v[known]
-    if x.size == 0:
-        return out
-    if how == "rank":
-        # 0 (worst) .. 1 (best), ties averaged: a Borda count once averaged.
-        out[known] = (stats.rankdata(x) - 1.0) / max(x.size - 1, 1)
-    elif how == "zscore":
-        sd = x.std()
-        out[known] = (x - x.mean()) / sd if sd > 0 else 0.0
-    elif how == "minmax":
-        span = np.ptp(x)
-        out[known] = (x - x.min()) / span if span > 0 else 0.5
-    else:
-        out[known] = x
-    return out
 
 
 def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
@@ -174,8 +148,7 @@ def aggregate_scores(
     n_est, n_tasks, n_models = S.shape
     Z = np.empty_like(S)
     for e in range(n_est):
-        for t in range(n_tasks):
-            Z[e, t] = _normalise(S[e, t], normalize)
+        Z[e] = normalize_rows(S[e], normalize)
     known = ~np.isnan(Z) & (w[:, None, None] > 0)
     agg = np.full((n_tasks, n_models), np.nan)
     if aggregate == "mean":
@@ -222,7 +195,7 @@ def _score_pair(y, feats, probas, estimators, error_score, where):
         if source is None:
             continue  # e.g. LEEP on a PTM without a source head: not scored
         if est.input_kind not in cache:
-            cache[est.input_kind] = _materialise(source)
+            cache[est.input_kind] = load_array(source)
         out[i] = _score(est, cache[est.input_kind], y, error_score, f"{label} on {where}")
     return out
 
@@ -243,7 +216,7 @@ def _score_set(y, sources, est, label, error_score, where):
     if not present:
         return out
     try:
-        values = est.score_models([_materialise(sources[i]) for i in present], y)
+        values = est.score_models([load_array(sources[i]) for i in present], y)
     except Exception as exc:
         if isinstance(error_score, str):
             raise
@@ -378,8 +351,11 @@ def proxy_ranks(
         if len(set(model_list)) != len(model_list):
             raise ValueError("models contains duplicates.")
 
-    independent = [(i, label, est) for i, (label, est) in enumerate(resolved) if not est.set_level]
-    set_level = [(i, label, est) for i, (label, est) in enumerate(resolved) if est.set_level]
+    # Set-level estimators, and those with their own score_models (OTCE with per-PTM source
+    # sets), see every PTM of a task in one call; the others run per (task, PTM).
+    whole = [est._scores_whole_task() for _, est in resolved]
+    independent = [(i, lab, est) for i, (lab, est) in enumerate(resolved) if not whole[i]]
+    set_level = [(i, lab, est) for i, (lab, est) in enumerate(resolved) if whole[i]]
     pair_ests = [(label, est) for _, label, est in independent]
     wants_probas = any(est.input_kind == "probas" for _, est in resolved)
     wants_feats = any(est.input_kind == "features" for _, est in resolved)

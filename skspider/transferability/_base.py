@@ -146,6 +146,17 @@ class BaseTransferabilityEstimator(BaseEstimator):
         """
         return np.array([self.score(X, y) for X in Xs], dtype=np.float64)
 
+    def _scores_whole_task(self) -> bool:
+        """Whether callers must hand `score_models` every PTM of a task at once.
+
+        True for set-level methods, and for methods that define their own `score_models`
+        (e.g. OTCE with one source set per PTM, in the zoo's order); the others may be
+        scored one PTM at a time, in parallel.
+        """
+        return self.set_level or (
+            type(self).score_models is not BaseTransferabilityEstimator.score_models
+        )
+
     # -- validation -----------------------------------------------------------------------------
     def _validate_input(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         name = type(self).__name__

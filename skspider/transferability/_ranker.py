@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker, Task, check_performance_matrix, check_task_sequence
-from ._base import BaseTransferabilityEstimator
 from ._logme import LogME
 from ._lookup import get_estimator
 
@@ -199,12 +198,7 @@ class TransferabilityRanker(BaseRanker):
         kind = self._input_kind()
         models = list(self.models_)
         parallel = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)
-        # Set-level methods (NCTI) and methods with their own score_models (OTCE with one
-        # source set per PTM, in the zoo's order) need every PTM of a task in one call.
-        whole_task = getattr(estimator, "set_level", False) or (
-            type(estimator).score_models is not BaseTransferabilityEstimator.score_models
-        )
-        if whole_task:
+        if estimator._scores_whole_task():
             rows = parallel(
                 delayed(_score_one)(estimator, task, models, kind, i)
                 for i, task in enumerate(tasks)

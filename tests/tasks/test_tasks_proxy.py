@@ -253,3 +253,21 @@ def test_default_estimators_are_the_packages_own(tasks):
         assert frame.shape == (4, 4) and np.isfinite(frame.to_numpy()).all()
     # The models were built with a known order of separability: the extremes must agree.
     assert (ranks["m3"] > ranks["m0"]).all()
+
+
+def test_estimators_with_their_own_score_models_see_the_whole_task(tasks):
+    # OTCE with one source set per PTM (in the order of the models) must be called with
+    # every PTM of a task at once, as in TransferabilityRanker.
+    from skspider.transferability import OTCE
+
+    rng = np.random.default_rng(7)
+    sources = [rng.normal(size=(30, 5)) for _ in range(4)]
+    source_y = np.arange(30) % 3
+    est = OTCE(source_features=sources, source_labels=source_y)
+    _, raw = proxy_ranks(tasks, {"otce": est}, return_scores=True)
+    t = tasks[0]
+    expected = [
+        OTCE(source_features=s, source_labels=source_y).score(t.get_model_features(m), t.y)
+        for s, m in zip(sources, ["m0", "m1", "m2", "m3"], strict=True)
+    ]
+    np.testing.assert_allclose(raw["otce"].iloc[0], expected)
