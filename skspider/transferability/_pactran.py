@@ -195,8 +195,8 @@ class PACTranGamma(_PACTranOnProbas):
         # The Gamma rate is fixed at 1 (the authors' choice): its log terms vanish.
         for _ in range(self.n_iter):
             a = a0 + Y.T @ q
-            normaliser = X @ a.sum(axis=0)  # expected total weight of each sample
             q, log_q = _posterior_assignments(log_s, Y, digamma(a))
+        normaliser = X @ a.sum(axis=0)  # expected total weight of each sample, at the end
         bound = (gammaln(a0) - gammaln(a)).sum() + (
             (q * (log_q - log_s)).sum(axis=1) + np.log(normaliser) - 1.0
         ).sum()
