@@ -185,3 +185,15 @@ def test_estimator_by_name_through_discovery():
     np.testing.assert_allclose(by_name, Ranker(LEEP()).fit(TASKS).predict(TASKS))
     with pytest.raises(ValueError, match="Unknown transferability estimator 'LogMe2'"):
         Ranker("LogMe2").fit(TASKS)
+
+
+def test_ncti_scores_each_task_as_a_set_inside_the_ranker():
+    from skspider.transferability import NCTI
+
+    est = NCTI(pca_dim=4)
+    scores = Ranker(est).fit(TASKS).predict(TASKS)
+    for row, task in zip(scores, TASKS, strict=True):
+        arrays = [task.get_model_features(m) for m in MODELS]
+        np.testing.assert_allclose(row, NCTI(pca_dim=4).score_models(arrays, task.y))
+    # The most separable PTM wins on every task.
+    assert (scores.argmax(axis=1) == MODELS.index("strong")).all()
