@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ._base import BaseTransferabilityEstimator
 
 __all__ = ["get_estimator"]
@@ -9,6 +11,15 @@ __all__ = ["get_estimator"]
 
 def _key(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "")
+
+
+@lru_cache(maxsize=1)
+def _available() -> dict[str, type]:
+    # Discovery walks and imports every subpackage (this one included, hence the import
+    # here); once per process is enough, since the set of classes does not change.
+    from ..utils import all_estimators
+
+    return dict(all_estimators(type_filter="transferability"))
 
 
 def get_estimator(name: str | BaseTransferabilityEstimator) -> BaseTransferabilityEstimator:
@@ -41,12 +52,8 @@ def get_estimator(name: str | BaseTransferabilityEstimator) -> BaseTransferabili
             "expected the name of a transferability estimator or an instance of a "
             f"BaseTransferabilityEstimator subclass; got {type(name).__name__}."
         )
-    # Imported here: discovery walks every subpackage, this one included.
-    from ..utils import all_estimators
-
-    available = dict(all_estimators(type_filter="transferability"))
-    lookup = {_key(n): cls for n, cls in available.items()}
-    cls = lookup.get(_key(name))
+    available = _available()
+    cls = {_key(n): c for n, c in available.items()}.get(_key(name))
     if cls is None:
         raise ValueError(
             f"Unknown transferability estimator {name!r}; available: {sorted(available)}."
