@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from skspider.base._numeric import class_sums
 from skspider.transferability import LogME, _logme
 
 
@@ -71,7 +72,7 @@ def step_breakdown(X, y, repeat):
         G = np.zeros((d, d), order="F")
         for sl, Fb in _logme._blocks(X, axis=0):
             G = _logme._add_gram(G, Fb)
-            _logme._class_sums(Fb, y[sl], n_classes)
+            class_sums(Fb, y[sl], n_classes)
         return G
 
     G = gram_pass()
