@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
+from sklearn.utils._param_validation import validate_params
 from torch import nn
 
 from ._zoo import ZooEntry
@@ -54,6 +55,10 @@ class _TorchvisionLoader:
         return tv.get_model(self.name, weights=self.weights, **self.kwargs)
 
 
+@validate_params(
+    {"name": [str], "weights": [str, None], "alias": [str, None], "layer": [str, None]},
+    prefer_skip_nested_validation=True,
+)
 def torchvision_entry(
     name: str,
     *,
@@ -147,6 +152,10 @@ class _TimmFeatures:
         return pre, head(pre)
 
 
+@validate_params(
+    {"name": [str], "pretrained": ["boolean"], "alias": [str, None]},
+    prefer_skip_nested_validation=True,
+)
 def timm_entry(
     name: str,
     *,
@@ -238,6 +247,12 @@ class _HFPooled:
         return pooled.reshape(pooled.shape[0], -1)
 
 
+@validate_params(
+    # name_or_config: a str or a transformers config, checked inside (transformers is optional).
+    {"name_or_config": "no_validation", "head": ["boolean"], "revision": [str, None],
+     "alias": [str, None]},
+    prefer_skip_nested_validation=True,
+)  # fmt: skip
 def huggingface_entry(
     name_or_config: Any,
     *,
