@@ -1,7 +1,8 @@
 """Zoo entries for torchvision, timm and Hugging Face transformers models, by name.
 
 Each adapter imports its library inside the function (the libraries are optional extras:
-``pip install skspider[torchvision]``, ``[timm]``, ``[huggingface]``) and returns a
+``pip install "skspider[torchvision]" "torch==<the installed version>"``, ``[timm]``,
+``[huggingface]``; naming the installed torch keeps pip from replacing it) and returns a
 `ZooEntry` whose module is a loader: the weights are read (downloaded on first use, by the
 library) only when features are extracted, and the entry's ``version`` names them, so cache
 hits never load the model.
@@ -28,9 +29,11 @@ def _import(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except Exception as exc:  # an installed but broken library raises more than ImportError
+        # Naming the installed torch keeps pip from replacing it with the newest build.
         raise ImportError(
             f"This adapter needs {module!r}, which cannot be imported here ({type(exc).__name__}: "
-            f"{exc}). Install it with: pip install 'skspider[{extra}]'."
+            f"{exc}). Install it with: pip install 'skspider[{extra}]' "
+            f"'torch=={torch.__version__}'."
         ) from exc
 
 
