@@ -58,7 +58,9 @@ class CachedArray:
 
     Calling it memory-maps the ``.npy`` file read-only, so a task over a large zoo opens a
     PTM's features only when an estimator needs them. Picklable (it holds a path), so tasks
-    travel to joblib or Dask workers that see the same file system.
+    travel to joblib (loky or threading backend) or Dask workers that see the same file
+    system; joblib's ``"multiprocessing"`` backend can hang after torch has started its
+    threads (see the documentation's conventions, "Parallelism").
 
     Parameters
     ----------
