@@ -365,7 +365,7 @@ def _fingerprint(batches: _Batches) -> str:
         if nbytes > _WHOLE_BYTES:
             idx = _sample(batches.n, _SAMPLE_ROWS)
             arr = arr[torch.from_numpy(idx)] if isinstance(arr, torch.Tensor) else arr[idx]
-        _update_hash(h, np.asarray(arr) if isinstance(arr, np.ndarray) else arr)
+        _update_hash(h, arr)
         return h.hexdigest()
     dataset = batches.loader.dataset
     if isinstance(dataset, IterableDataset) or batches.n is None:
@@ -388,10 +388,11 @@ def _fingerprint(batches: _Batches) -> str:
             UserWarning,
             stacklevel=3,
         )
-    sampler = getattr(batches.loader, "sampler", None)
-    if sampler is not None:
-        h.update(type(sampler).__name__.encode())
-        h.update(np.fromiter((int(i) for i in sampler), dtype=np.int64).tobytes())
+    # The order the loader reads the items in (its batch sampler's, when it batches).
+    order = batches.loader.batch_sampler or batches.loader.sampler
+    h.update(type(order).__name__.encode())
+    flat = (int(i) for b in order for i in (b if isinstance(b, (list, tuple)) else [b]))
+    h.update(np.fromiter(flat, dtype=np.int64).tobytes())
     return h.hexdigest()
 
 
@@ -471,10 +472,10 @@ def extract_features(
         tensor. The key also holds a fingerprint of the data, so a name reused on other data
         never returns stale features: for an array or tensor its shape, dtype and bytes (all
         of them up to 16 MiB, else 256 evenly spaced rows); for a map-style Dataset (or a
-        DataLoader's) its length, 16 evenly spaced items as it returns them and the
-        sampler's order. An edit of unsampled rows of a large array, or any change of an
-        IterableDataset (not fingerprinted), needs a new ``dataset_key``. A Dataset whose
-        items are random (augmentation) gets a warning: its features cannot be cached.
+        DataLoader's) its length, 16 evenly spaced items as it returns them and the order
+        the loader reads them in. An edit of unsampled rows of a large array, or any change
+        of an IterableDataset (not fingerprinted), needs a new ``dataset_key``. A Dataset
+        whose items are random (augmentation) gets a warning: its features cannot be cached.
     transform_key : str, default=None
         Names the preprocessing in cache keys (e.g. ``"resize224-imagenet-norm"``); None is
         recorded as ``"none"``. Change it whenever the transform changes.
