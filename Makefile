@@ -1,6 +1,6 @@
 # Common targets. Every target that needs Python sets up .venv first (CPU torch pinned).
 # A GPU user: `make venv TORCH_SPEC="torch --index-url <your CUDA wheel index>"`, or install
-# torch first in an environment of your own and `pip install -e .[test]`.
+# torch first in an environment of your own, then the line of README.md, "Installing".
 PYTHON ?= python3
 VENV ?= .venv
 TORCH_SPEC ?= torch==2.13.0
@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	# Naming the installed torch keeps pip from replacing it for an extra (README, "Installing").
+	$(BIN)/python -m pip install --quiet -e ".[test]" "torch==$$($(BIN)/python -c 'import torch; print(torch.__version__)')"
 	touch $(STAMP)
 
 ## test: lint, then the whole test suite (what CI runs)
@@ -42,7 +43,7 @@ bench: venv
 	$(BIN)/python benchmarks/paper_table.py --json benchmarks/results/paper_table.json
 
 docs: venv
-	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	$(BIN)/python -m pip install --quiet -e ".[docs]" "torch==$$($(BIN)/python -c 'import torch; print(torch.__version__)')"
 	$(BIN)/python -m sphinx -W -b html docs docs/_build/html
 
 clean:

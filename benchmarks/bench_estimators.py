@@ -11,6 +11,7 @@ Usage::
 
     python benchmarks/bench_estimators.py                 # quick grid, a few minutes
     python benchmarks/bench_estimators.py --full          # up to N=20000, D=2048, C=100
+    python benchmarks/bench_estimators.py --quick         # one tiny cell: a smoke test
     python benchmarks/bench_estimators.py --estimators LogME HScore --repeat 3
 
 Writes ``bench_estimators.json`` and ``bench_estimators.md`` to ``--out`` (default
@@ -50,6 +51,7 @@ EXTRA_KWARGS: dict = {
     "OTCE": _otce_source,
 }
 
+SMOKE = {"N": [200], "D": [32], "C": [5]}  # --quick: a smoke test of the script (seconds)
 QUICK = {"N": [1000, 4000], "D": [128, 512], "C": [10, 50]}
 FULL = {"N": [1000, 5000, 20000], "D": [512, 2048], "C": [10, 100]}
 
@@ -89,13 +91,18 @@ def time_one(est, X, y, repeat):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="the full grid")
+    parser.add_argument(
+        "--quick", action="store_true", help="one tiny cell and 20 source classes (a smoke test)"
+    )
     parser.add_argument("--estimators", nargs="*", help="names to time (default: all)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per cell (best kept)")
     parser.add_argument("--source-classes", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--json", type=Path, default=None, help="JSON path (overrides --out)")
     args = parser.parse_args(argv)
-    grid = FULL if args.full else QUICK
+    grid = FULL if args.full else SMOKE if args.quick else QUICK
+    if args.quick:
+        args.source_classes = min(args.source_classes, 20)
 
     rows, skipped = [], {}
     found = estimators(args.estimators)

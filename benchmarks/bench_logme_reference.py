@@ -93,7 +93,12 @@ def main(argv=None):
     parser.add_argument("--rtol", type=float, default=1e-6)
     parser.add_argument("--blas-threads", type=int, default=None)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--quick", action="store_true", help="N=300, D=40, C=5, one repeat (a smoke test)"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.N, args.D, args.C, args.repeat = 300, 40, 5, 1
     with threadpool_limits(args.blas_threads):
         return run(args)
 

@@ -133,9 +133,10 @@ def main(argv=None):
         }
     }
     if "fit" not in args.skip:
+        # --quick is a smoke test of the script (seconds), not a measurement.
         results["fit"] = bench_fit(
-            20 if q else 100, 42, 20 if q else 100, 256 if q else 3072, 64 if q else 1024,
-            3 if q else 30, args.device,
+            8 if q else 100, 10 if q else 42, 10 if q else 100, 32 if q else 3072,
+            16 if q else 1024, 1 if q else 30, args.device,
         )  # fmt: skip
         r = results["fit"]
         print(f"fit      {r['n_tasks']} tasks x {r['n_models']} PTMs x {r['n_tokens']} tokens "
@@ -143,8 +144,8 @@ def main(argv=None):
               f"{r['fit_s']:.1f} s, {r['cpu_s']:.1f} CPU s (target < 60 s)")  # fmt: skip
     if "predict" not in args.skip:
         results["predict"] = bench_predict(
-            100 if q else 1000, 100, 256 if q else 3072, 64 if q else 1024, args.repeats,
-            args.device,
+            20 if q else 1000, 20 if q else 100, 32 if q else 3072, 16 if q else 1024,
+            min(args.repeats, 3) if q else args.repeats, args.device,
         )  # fmt: skip
         r = results["predict"]
         print(f"predict  1 task x {r['n_tokens']} tokens over {r['n_models']} PTMs, "
@@ -152,7 +153,7 @@ def main(argv=None):
               f"first call {r['first_ms']:.1f} ms (target < 50 ms)")  # fmt: skip
     if "sanity" not in args.skip:
         results["sanity"] = bench_sanity(
-            range(2 if q else 5), 4 if q else 64, 64 if q else 1024, 30
+            range(1 if q else 5), 1 if q else 64, 16 if q else 1024, 3 if q else 30
         )
         r = results["sanity"]
         print(f"sanity   constant tokens, d={r['d_model']}, {r['epochs']} epochs, "

@@ -177,7 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", type=int, default=None, help="torch.set_num_threads (default: torch's)"
     )
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes, one repeat (a smoke test, seconds)"
+    )
     args = parser.parse_args(argv)
+    if args.quick:
+        args.n_samples, args.batch_size, args.image_size = 64, 32, 16
+        args.tasks, args.models, args.repeats, args.proxy_repeats = 2, 2, 1, 1
     if args.threads:
         torch.set_num_threads(args.threads)
 

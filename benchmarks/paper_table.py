@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -93,19 +94,39 @@ def check(table: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
     ]
 
 
+ERRATA_SOURCE = "skspider/datasets/data/model_spider/README.md"
+
+
 def render(table: pd.DataFrame, published: pd.DataFrame) -> str:
-    lines = [f"{'method':<18}" + "".join(f"{c:>11}" for c in table.columns)]
+    """The table; a recomputed cell that is an erratum of the published one is marked *."""
+    lines = [f"{'method':<18}" + "".join(f"{c:>10} " for c in table.columns)]
     for method in table.index:
-        lines.append(
-            f"{method:<18}" + "".join(f"{table.loc[method, c]:>11.3f}" for c in table.columns)
-        )
+        cells = [
+            f"{table.loc[method, c]:.3f}" + ("*" if (method, c) in ERRATA else " ")
+            for c in table.columns
+        ]
+        lines.append(f"{method:<18}" + "".join(f"{cell:>11}" for cell in cells))
         if method in published.index:
             pub = published.loc[method, table.columns]
-            lines.append(f"{'  published':<18}" + "".join(f"{v:>11.3f}" for v in pub))
+            lines.append(f"{'  published':<18}" + "".join(f"{v:>10.3f} " for v in pub))
     if "Model Spider" in published.index:
         pub = published.loc["Model Spider", table.columns]
-        lines.append(f"{'Model Spider (pub)':<18}" + "".join(f"{v:>11.3f}" for v in pub))
-    return "\n".join(lines)
+        lines.append(f"{'Model Spider (pub)':<18}" + "".join(f"{v:>10.3f} " for v in pub))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def errata_note(published: pd.DataFrame) -> str:
+    """Why the cells marked * differ from the published table (and what the check expects)."""
+    cells = ", ".join(
+        f"{method} {ds} {value:.3f} (published {published.loc[method, ds]:.3f})"
+        for (method, ds), value in ERRATA.items()
+    )
+    return (
+        f"* {len(ERRATA)} cells differ from the published table by design: {cells}. The "
+        "released baseline scores come from a slightly different run than the published "
+        f"table ({ERRATA_SOURCE}); --check expects these recomputed values there, and the "
+        "published value everywhere else. The means follow the recomputed cells."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     print("Weighted Kendall tau (paper convention) on the 8 test sets; recomputed rows,")
     print("each followed by the published one.\n")
     print(render(table, data.paper_tau_w))
+    print("\n" + textwrap.fill(errata_note(data.paper_tau_w), width=92))
     prior_mean = table.loc[PRIOR_NAME, "mean"]
     spider_mean = data.paper_tau_w.loc["Model Spider", "mean"]
     print(f"\nPrior ranker (no target data) mean tau_w: {prior_mean:.3f}; "
@@ -129,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         payload = {
             "recomputed": table.round(6).to_dict(orient="index"),
             "published": data.paper_tau_w.to_dict(orient="index"),
+            "errata": {f"{m} / {ds}": v for (m, ds), v in ERRATA.items()},
+            "errata_note": errata_note(data.paper_tau_w),
         }
         args.json.write_text(json.dumps(payload, indent=2))
         print(f"wrote {args.json}")
@@ -138,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("\nCHECK FAILED:\n  " + "\n  ".join(problems))
             return 1
-        print(f"\ncheck passed: every cell within {TOL} of its expected value")
+        print(
+            f"\ncheck passed: every cell within {TOL} of its expected value (the published "
+            f"one, but the recomputed value for the {len(ERRATA)} errata cells marked *)"
+        )
     return 0
 
 

@@ -33,7 +33,7 @@ def _run(args, tmp_path):
 def test_bench_logme_reference_harness(tmp_path):
     ref = tmp_path / "LogME.py"
     ref.write_text(STAND_IN)
-    args = ["-N", "300", "-D", "40", "-C", "5", "--repeat", "1", "--json", "o.json"]
+    args = ["--quick", "--json", "o.json"]
     text = _run([BENCH / "bench_logme_reference.py", "--reference-logme", ref, *args], tmp_path)
     assert "speed-up" in text and (tmp_path / "o.json").exists()
 
@@ -41,7 +41,7 @@ def test_bench_logme_reference_harness(tmp_path):
 @pytest.mark.slow
 def test_bench_estimators_runs_every_discovered_estimator(tmp_path):
     text = _run(
-        [BENCH / "bench_estimators.py", "--estimators", "LogME", "OTCE", "--repeat", "1",
+        [BENCH / "bench_estimators.py", "--quick", "--estimators", "LogME", "OTCE",
          "--out", tmp_path],
         tmp_path,
     )  # fmt: skip
@@ -55,7 +55,6 @@ def test_bench_spider_quick(tmp_path):
 
 
 @pytest.mark.slow
-def test_bench_zoo_small(tmp_path):
-    args = ["--n-samples", "256", "--tasks", "4", "--models", "3", "--repeats", "1"]
-    text = _run([BENCH / "bench_zoo.py", *args, "--proxy-repeats", "1"], tmp_path)
+def test_bench_zoo_quick(tmp_path):
+    text = _run([BENCH / "bench_zoo.py", "--quick"], tmp_path)
     assert "Proxy ranks" in text

@@ -21,6 +21,10 @@ def test_check_passes_and_writes_json(paper_table, tmp_path, capsys):
     assert paper_table.main(["--check", "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "mean tau_w: 0.777" in text and "0.800" in text
+    # The three errata cells are marked and explained next to "check passed".
+    assert text.count("*") >= 4 and "0.552*" in text
+    assert "LogME Aircraft 0.552 (published 0.540)" in " ".join(text.split())
+    assert "slightly different run" in text and "model_spider/README.md" in text
     assert out.exists()
 
 

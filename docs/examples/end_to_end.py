@@ -37,7 +37,7 @@ from skspider.metrics import mean_weighted_tau, top_k_regret
 from skspider.spider import SpiderRanker
 from skspider.tasks import TaskTokenizer, proxy_ranks, sample_tasks
 from skspider.transferability import LogME, TransferabilityRanker
-from skspider.zoo import FeatureCache, ModelZoo, extract_features
+from skspider.zoo import FeatureCache, ModelZoo, extract_features, make_task
 
 POOL_KINDS = ("stripes", "blobs", "checks")
 
@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a smaller, faster run")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    n_train_tasks, epochs, spider_epochs = (24, 6, 40) if args.quick else (64, 8, 60)
+    # --quick is the test suite's smoke run: the same pipeline with less training.
+    n_train_tasks, epochs, spider_epochs = (24, 2, 10) if args.quick else (64, 8, 60)
     torch.set_num_threads(min(2, torch.get_num_threads()))
 
     # 1. Labelled pools, and held-out classes of each kind for the new tasks.
@@ -133,7 +134,8 @@ def main(argv: list[str] | None = None) -> dict:
         # 4. Every PTM once over every pool, cached; sampled tasks; tokens; proxy ranks.
         cache = FeatureCache(tmp)
         pool_tasks = [
-            zoo.make_task(
+            make_task(
+                zoo,
                 x,
                 y,
                 X=general_features(x),
@@ -165,7 +167,7 @@ def main(argv: list[str] | None = None) -> dict:
         # 6. New tasks from unseen classes: the truth is the linear-probe accuracy.
         new_tasks, truth = [], []
         for kind, (x, y) in new.items():
-            task = zoo.make_task(x, y, X=general_features(x), name=f"new_{kind}", device="cpu")
+            task = make_task(zoo, x, y, X=general_features(x), name=f"new_{kind}", device="cpu")
             new_tasks.append(task)
             truth.append([linear_probe_accuracy(task.get_model_features(m), y) for m in zoo.names])
         truth = pd.DataFrame(truth, index=[t.name for t in new_tasks], columns=zoo.names)

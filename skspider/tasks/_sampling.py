@@ -148,7 +148,7 @@ def sample_tasks(
     `TaskTokenizer`), and, for each PTM present in all picked pools, its features and source
     probabilities restricted to those rows: sliced at once when the pool holds arrays, lazy
     loaders when it holds loaders (such as the `skspider.zoo.CachedArray` of a cached
-    `~skspider.zoo.ModelZoo.make_task` pool), so tasks over a large zoo stay small.
+    `~skspider.zoo.make_task` pool), so tasks over a large zoo stay small.
 
     Parameters
     ----------

@@ -1,7 +1,8 @@
 """Zoo entries for torchvision, timm and Hugging Face transformers models, by name.
 
 Each adapter imports its library inside the function (the libraries are optional extras:
-``pip install skspider[torchvision]``, ``[timm]``, ``[huggingface]``) and returns a
+``pip install "skspider[torchvision]" "torch==<the installed version>"``, ``[timm]``,
+``[huggingface]``; naming the installed torch keeps pip from replacing it) and returns a
 `ZooEntry` whose module is a loader: the weights are read (downloaded on first use, by the
 library) only when features are extracted, and the entry's ``version`` names them, so cache
 hits never load the model.
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
+from sklearn.utils._param_validation import validate_params
 from torch import nn
 
 from ._zoo import ZooEntry
@@ -27,9 +29,11 @@ def _import(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except Exception as exc:  # an installed but broken library raises more than ImportError
+        # Naming the installed torch keeps pip from replacing it with the newest build.
         raise ImportError(
             f"This adapter needs {module!r}, which cannot be imported here ({type(exc).__name__}: "
-            f"{exc}). Install it with: pip install 'skspider[{extra}]'."
+            f"{exc}). Install it with: pip install 'skspider[{extra}]' "
+            f"'torch=={torch.__version__}'."
         ) from exc
 
 
@@ -54,6 +58,10 @@ class _TorchvisionLoader:
         return tv.get_model(self.name, weights=self.weights, **self.kwargs)
 
 
+@validate_params(
+    {"name": [str], "weights": [str, None], "alias": [str, None], "layer": [str, None]},
+    prefer_skip_nested_validation=True,
+)
 def torchvision_entry(
     name: str,
     *,
@@ -147,6 +155,10 @@ class _TimmFeatures:
         return pre, head(pre)
 
 
+@validate_params(
+    {"name": [str], "pretrained": ["boolean"], "alias": [str, None]},
+    prefer_skip_nested_validation=True,
+)
 def timm_entry(
     name: str,
     *,
@@ -238,6 +250,12 @@ class _HFPooled:
         return pooled.reshape(pooled.shape[0], -1)
 
 
+@validate_params(
+    # name_or_config: a str or a transformers config, checked inside (transformers is optional).
+    {"name_or_config": "no_validation", "head": ["boolean"], "revision": [str, None],
+     "alias": [str, None]},
+    prefer_skip_nested_validation=True,
+)  # fmt: skip
 def huggingface_entry(
     name_or_config: Any,
     *,

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import tempfile
 import time
 from collections.abc import Iterator
@@ -20,6 +21,23 @@ __all__ = ["CachedArray", "FeatureCache"]
 _KINDS = ("features", "probas")
 _TMP_MARK = ".tmp-"
 _MANIFEST = "entry.json"
+# Temporary files are named <kind>.tmp-<host>-<pid>-<random>.npy, so a later process on the
+# same host can tell the orphans of a dead writer from the files of a live one.
+_TMP_OWNER = re.compile(r"\.tmp-(?P<host>[A-Za-z0-9_.]+)-(?P<pid>\d+)-")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_.]+", "_", socket.gethostname()) or "host"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: existence check only (POSIX)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists, owned by someone else
+        return True
+    return True
 
 
 def _slug(text: str, limit: int = 48) -> str:
@@ -40,7 +58,9 @@ class CachedArray:
 
     Calling it memory-maps the ``.npy`` file read-only, so a task over a large zoo opens a
     PTM's features only when an estimator needs them. Picklable (it holds a path), so tasks
-    travel to joblib or Dask workers that see the same file system.
+    travel to joblib (loky or threading backend) or Dask workers that see the same file
+    system; joblib's ``"multiprocessing"`` backend can hang after torch has started its
+    threads (see the documentation's conventions, "Parallelism").
 
     Parameters
     ----------
@@ -78,7 +98,10 @@ class FeatureCache:
     (`os.replace`, atomic on POSIX and Windows), and a small manifest is renamed in last: an
     entry is visible only when complete, so an interrupted run never leaves a corrupt entry,
     and a resumed run recomputes only the entries that are missing. Temporary files left by a
-    killed run are invisible to readers; `clean` deletes them.
+    killed run are invisible to readers, and deleted when a cache is next opened on the same
+    machine: each temporary names its writer (host name and process id), and those whose
+    writer is no longer running are removed (on POSIX; on Windows, or for a cache shared by
+    several machines, the other machines' temporaries stay until `clean` is called).
 
     Parameters
     ----------
@@ -94,7 +117,7 @@ class FeatureCache:
     See Also
     --------
     extract_features : Fills the cache when given ``cache=``.
-    ModelZoo.make_task : Builds a `~skspider.base.Task` whose features load lazily from it.
+    make_task : Builds a `~skspider.base.Task` whose features load lazily from it.
 
     Examples
     --------
@@ -125,6 +148,23 @@ class FeatureCache:
                 f"cache_dir {os.fspath(path)!r} is not a writable directory: {exc.strerror or exc}."
             ) from None
         self.path = path
+        self._remove_orphans()
+
+    def _remove_orphans(self) -> int:
+        """Delete temporaries of writers on this host that are no longer running."""
+        if os.name != "posix":  # os.kill(pid, 0) is a kill on Windows
+            return 0
+        host, removed = _host(), 0
+        for tmp in self.path.glob(f"*/*/*{_TMP_MARK}*"):
+            owner = _TMP_OWNER.search(tmp.name)
+            if owner is None or owner["host"] != host:
+                continue
+            pid = int(owner["pid"])
+            if pid != os.getpid() and not _pid_alive(pid):
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                    removed += 1
+        return removed
 
     def __repr__(self) -> str:
         return f"FeatureCache({os.fspath(self.path)!r})"
@@ -191,9 +231,11 @@ class FeatureCache:
         return [json.loads(p.read_text()) for p in sorted(self.path.glob(f"*/*/{_MANIFEST}"))]
 
     def clean(self) -> int:
-        """Delete temporary files left by interrupted runs; return how many were removed.
+        """Delete every temporary file, of any writer; return how many were removed.
 
-        Do not call it while another process writes to the same cache.
+        Opening a cache already deletes the temporaries of dead writers on this machine;
+        `clean` is for the rest (other machines sharing the cache, Windows). Do not call it
+        while another process writes to the same cache.
         """
         removed = 0
         for tmp in self.path.glob(f"*/*/*{_TMP_MARK}*"):
@@ -256,7 +298,8 @@ class _EntryWriter:
         self._tmp: dict[str, tuple[str, Any]] = {}
 
     def _tmp_path(self, name: str) -> str:
-        fd, path = tempfile.mkstemp(prefix=f"{name}{_TMP_MARK}", suffix=".npy", dir=self.entry)
+        prefix = f"{name}{_TMP_MARK}{_host()}-{os.getpid()}-"
+        fd, path = tempfile.mkstemp(prefix=prefix, suffix=".npy", dir=self.entry)
         os.close(fd)
         return path
 

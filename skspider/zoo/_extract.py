@@ -1,22 +1,35 @@
-"""Batched feature extraction from torch modules through a forward hook."""
+"""Batched feature extraction from torch modules through a forward hook, and the pools
+(`~skspider.base.Task`) built from it.
+
+This module depends on `ModelZoo` (`._zoo`), never the other way round.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
+import warnings
 from collections.abc import Mapping
+from numbers import Integral
 from typing import Any, NamedTuple
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, validate_params
 from torch import nn
 
 from .._device import resolve_device
 from ._cache import FeatureCache
 from ._zoo import ModelZoo, ZooEntry, _default_forward
 
-__all__ = ["Extraction", "extract_features"]
+__all__ = ["Extraction", "extract_features", "make_task"]
+
+# The data fingerprint in cache keys (see `extract_features`, ``dataset_key``).
+_WHOLE_BYTES = 16 * 2**20  # arrays up to 16 MiB are hashed whole,
+_SAMPLE_ROWS = 256  # larger ones by this many evenly spaced rows (first and last included);
+_SAMPLE_ITEMS = 16  # a map-style Dataset by this many evenly spaced items.
 
 
 class Extraction(NamedTuple):
@@ -117,13 +130,36 @@ def _batch_len(batch: Any) -> int:
 
 
 def _to_device(batch: Any, device: torch.device, dtype: torch.dtype | None) -> Any:
+    if isinstance(batch, torch.Tensor) and batch.dtype == torch.uint8:
+        # uint8 images, as torchvision's ToTensor / ToDtype(scale=True) read them: [0, 1].
+        return batch.to(device=device).to(dtype or torch.float32).div_(255)
+    return _move(batch, device, dtype)
+
+
+def _move(batch: Any, device: torch.device, dtype: torch.dtype | None) -> Any:
     if isinstance(batch, torch.Tensor):
         if dtype is not None and batch.is_floating_point() and batch.dtype != dtype:
             return batch.to(device=device, dtype=dtype, non_blocking=True)
         return batch.to(device=device, non_blocking=True)
     if isinstance(batch, Mapping):
-        return {k: _to_device(v, device, dtype) for k, v in batch.items()}
+        return {k: _move(v, device, dtype) for k, v in batch.items()}
     return batch
+
+
+def _check_layout(module: nn.Module, batch: Any, model: str) -> None:
+    """A clear error for channels-last images given to a channels-first model."""
+    if not isinstance(batch, torch.Tensor) or batch.ndim != 4:
+        return
+    conv = next((m for m in module.modules() if isinstance(m, nn.Conv2d)), None)
+    if conv is None:
+        return
+    c = conv.in_channels
+    if batch.shape[1] != c and batch.shape[3] == c:
+        raise ValueError(
+            f"Model {model!r} takes (batch, {c}, height, width) images, but the data is "
+            f"channels-last, (batch, height, width, {c}) = {tuple(batch.shape)}. Move the "
+            "channel axis first: array.transpose(0, 3, 1, 2) or tensor.permute(0, 3, 1, 2)."
+        )
 
 
 # -- one model -------------------------------------------------------------------------------
@@ -216,7 +252,7 @@ def _run_model(
 
     was_training = module.training
     original = params[0].device if params else None
-    handle = module.get_submodule(layer).register_forward_hook(hook) if layer else None
+    handle = module.get_submodule(layer).register_forward_hook(hook) if layer is not None else None
     feat_sink = _Sink(batches.n, lambda d: allocate("features", d))
     prob_sink = _Sink(batches.n, lambda d: allocate("probas", d)) if with_probas else None
     progress = _Progress(verbose, entry.name, batches.n)
@@ -227,6 +263,8 @@ def _run_model(
         with torch.inference_mode():
             for batch in batches:
                 size = _batch_len(batch)
+                if done == 0:
+                    _check_layout(module, batch, entry.name)
                 batch = _to_device(batch, device, in_dtype)
                 if layer is None:
                     feats, logits = entry.feature_fn(module, batch), None
@@ -277,14 +315,103 @@ def _run_model(
     return features, probas
 
 
-def _array_key(data: Any) -> str:
-    import joblib
+def _update_hash(h: Any, obj: Any) -> None:
+    """Feed one Dataset item (tensors, arrays, numbers, strings, nested) to the hash."""
+    if isinstance(obj, torch.Tensor):
+        t = obj.detach().cpu().contiguous()
+        h.update(f"T{t.dtype}{tuple(t.shape)}".encode())
+        # A byte view works for dtypes numpy lacks (bfloat16, ...).
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b"")
+    elif isinstance(obj, np.ndarray) and obj.dtype != object:
+        h.update(f"A{obj.dtype.str}{obj.shape}".encode())
+        h.update(np.ascontiguousarray(obj).tobytes())
+    elif isinstance(obj, Mapping):
+        h.update(f"M{len(obj)}".encode())
+        for key in sorted(obj, key=str):
+            h.update(repr(key).encode())
+            _update_hash(h, obj[key])
+    elif isinstance(obj, (tuple, list)):
+        h.update(f"S{len(obj)}".encode())
+        for value in obj:
+            _update_hash(h, value)
+    elif obj is None or isinstance(obj, (str, bytes, int, float, complex, np.generic)):
+        h.update(f"V{type(obj).__name__}:{obj!r}".encode())
+    else:  # PIL images and other picklable objects
+        import joblib
 
-    if isinstance(data, torch.Tensor):
-        data = data.detach().cpu().numpy()
-    return "array-" + joblib.hash(data)
+        h.update(joblib.hash(obj).encode())
 
 
+def _sample(n: int, k: int) -> np.ndarray:
+    return np.unique(np.linspace(0, n - 1, min(n, k)).round().astype(np.intp))
+
+
+def _fingerprint(batches: _Batches) -> str:
+    """A cheap fingerprint of the data, the part of cache keys ``dataset_key`` cannot fake.
+
+    Arrays and tensors: shape, dtype and the bytes of the whole array up to 16 MiB, else of
+    256 evenly spaced rows. A map-style Dataset (or a DataLoader's): its length and 16
+    evenly spaced items as the Dataset returns them (after its transform), and a
+    DataLoader's sampler order. An IterableDataset is not fingerprinted: only its
+    ``dataset_key`` names it.
+    """
+    from torch.utils.data import IterableDataset
+
+    h = hashlib.blake2b(digest_size=8)
+    if batches.array is not None:
+        arr = batches.array
+        nbytes = arr.nbytes if isinstance(arr, np.ndarray) else arr.numel() * arr.element_size()
+        h.update(f"{type(arr).__name__}{tuple(arr.shape)}{arr.dtype}".encode())
+        if nbytes > _WHOLE_BYTES:
+            idx = _sample(batches.n, _SAMPLE_ROWS)
+            arr = arr[torch.from_numpy(idx)] if isinstance(arr, torch.Tensor) else arr[idx]
+        _update_hash(h, arr)
+        return h.hexdigest()
+    dataset = batches.loader.dataset
+    if isinstance(dataset, IterableDataset) or batches.n is None:
+        return "iterable"
+    h.update(f"D{type(dataset).__name__}{batches.n}".encode())
+    idx = _sample(batches.n, _SAMPLE_ITEMS)
+    first = dataset[int(idx[0])]
+    _update_hash(h, first)
+    for i in idx[1:]:
+        _update_hash(h, dataset[int(i)])
+    again = hashlib.blake2b(digest_size=8)
+    _update_hash(again, dataset[int(idx[0])])
+    once = hashlib.blake2b(digest_size=8)
+    _update_hash(once, first)
+    if again.digest() != once.digest():
+        warnings.warn(
+            "The Dataset returned different values for the same index (a random transform?): "
+            "its features are not reproducible, and a cache never hits for it. Use a "
+            "deterministic transform to extract features.",
+            UserWarning,
+            stacklevel=3,
+        )
+    # The order the loader reads the items in (its batch sampler's, when it batches).
+    order = batches.loader.batch_sampler or batches.loader.sampler
+    h.update(type(order).__name__.encode())
+    flat = (int(i) for b in order for i in (b if isinstance(b, (list, tuple)) else [b]))
+    h.update(np.fromiter(flat, dtype=np.int64).tobytes())
+    return h.hexdigest()
+
+
+@validate_params(
+    {
+        "model": [nn.Module, ZooEntry, ModelZoo],
+        "data": "no_validation",
+        "layer": [str, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "num_workers": [Interval(Integral, 0, None, closed="left")],
+        "cache": [str, os.PathLike, FeatureCache, None],
+        "dataset_key": [str, None],
+        "transform_key": [str, None],
+        "lazy": ["boolean"],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def extract_features(
     model: nn.Module | ZooEntry | ModelZoo,
     data: Any,
@@ -316,7 +443,14 @@ def extract_features(
         The inputs, in a fixed order. An array or tensor is sliced into batches (floating
         inputs cast to the model's dtype); a Dataset is wrapped in a non-shuffling DataLoader;
         items or batches that are ``(inputs, label, ...)`` tuples contribute their inputs; a
-        dict batch is passed as keyword arguments.
+        dict batch is passed as keyword arguments. A ``uint8`` batch (tensor or array, e.g.
+        images from ``torchvision.io.read_image``) is scaled to ``[0, 1]`` in the model's
+        dtype, as torchvision's ``ToTensor`` and ``ToDtype(torch.float32, scale=True)`` do; no
+        normalisation is applied (normalise in your transform if the model expects it). Other
+        integer inputs (token ids) are passed unchanged. Images are channels-first,
+        ``(n, channels, height, width)``: channels-last images given to a model whose first
+        `torch.nn.Conv2d` expects the other layout are a `ValueError` that says how to
+        transpose them.
     layer : str, default=None
         For a bare module only: the final classifier's name (see `ZooEntry`); None hooks the
         last `torch.nn.Linear`.
@@ -330,10 +464,18 @@ def extract_features(
     cache : str, path-like or FeatureCache, default=None
         An on-disk cache: entries already complete are read instead of recomputed (a lazy
         model is then not even loaded when its ``version`` is set), new ones are written
-        atomically, so an interrupted run resumes where it stopped.
+        atomically, so an interrupted run resumes where it stopped (its temporary files are
+        deleted when a `FeatureCache` is next opened on this machine).
     dataset_key : str, default=None
-        Names the data in cache keys. Required with a cache, except for an array or tensor
-        (then a hash of its content).
+        A readable name of the data in cache keys (and the cache's directory names).
+        Required with a cache for a Dataset or DataLoader; ``"array"`` for an array or
+        tensor. The key also holds a fingerprint of the data, so a name reused on other data
+        never returns stale features: for an array or tensor its shape, dtype and bytes (all
+        of them up to 16 MiB, else 256 evenly spaced rows); for a map-style Dataset (or a
+        DataLoader's) its length, 16 evenly spaced items as it returns them and the order
+        the loader reads them in. An edit of unsampled rows of a large array, or any change
+        of an IterableDataset (not fingerprinted), needs a new ``dataset_key``. A Dataset
+        whose items are random (augmentation) gets a warning: its features cannot be cached.
     transform_key : str, default=None
         Names the preprocessing in cache keys (e.g. ``"resize224-imagenet-norm"``); None is
         recorded as ``"none"``. Change it whenever the transform changes.
@@ -357,7 +499,7 @@ def extract_features(
 
     See Also
     --------
-    ModelZoo.make_task : Wraps the result, with labels, into a `~skspider.base.Task`.
+    make_task : Wraps the result of a zoo, with labels, into a `~skspider.base.Task`.
     FeatureCache : The on-disk cache.
 
     Examples
@@ -371,10 +513,8 @@ def extract_features(
     >>> out.features.shape, out.probas.shape, out.features.dtype
     ((6, 4), (6, 10), dtype('float32'))
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+    if isinstance(batch_size, bool):
         raise TypeError(f"batch_size must be a positive int, got {batch_size!r}.")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size}.")
     if isinstance(model, ModelZoo):
         entries, single = list(model.values()), False
     elif isinstance(model, ZooEntry):
@@ -394,15 +534,17 @@ def extract_features(
     batches = _Batches(data, int(batch_size), num_workers)
     if cache is not None and not isinstance(cache, FeatureCache):
         cache = FeatureCache(cache)
-    if cache is not None and dataset_key is None:
-        if batches.array is None:
+    if lazy and cache is None:
+        raise ValueError("lazy=True returns loaders of cache files; give cache= too.")
+    if cache is not None:
+        if dataset_key is None and batches.array is None:
             raise ValueError(
                 "dataset_key is required to cache features of a Dataset or DataLoader "
                 "(it names the data in the cache)."
             )
-        dataset_key = _array_key(batches.array)
-    if lazy and cache is None:
-        raise ValueError("lazy=True returns loaders of cache files; give cache= too.")
+        # The readable name, then the fingerprint: reusing a name on other data never
+        # returns the old features.
+        dataset_key = f"{'array' if dataset_key is None else dataset_key}@{_fingerprint(batches)}"
     transform = "none" if transform_key is None else str(transform_key)
 
     results: dict[str, Extraction] = {}
@@ -439,7 +581,8 @@ def extract_features(
         if batches.n is not None and n != batches.n:
             raise ValueError(
                 f"The cache entry of model {entry.name!r} on dataset {dataset_key!r} has {n} "
-                f"samples but data has {batches.n}: the dataset_key names other data."
+                f"samples but data has {batches.n}: the dataset_key names other data (an "
+                "IterableDataset is known by its dataset_key alone)."
             )
         f_loader = cache.loader(*key, kind="features")
         p_loader = cache.loader(*key, kind="probas")
@@ -450,3 +593,120 @@ def extract_features(
                 f_loader(), None if p_loader is None else p_loader(), n
             )
     return results[entries[0].name] if single else results
+
+
+@validate_params(
+    {
+        "zoo": [ModelZoo],
+        "data": "no_validation",
+        "y": ["array-like"],
+        "X": ["array-like", None],
+        "name": [str, None],
+        "cache": [str, os.PathLike, FeatureCache, None],
+        "dataset_key": [str, None],
+        "transform_key": [str, None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "num_workers": [Interval(Integral, 0, None, closed="left")],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_task(
+    zoo: ModelZoo,
+    data: Any,
+    y: Any,
+    *,
+    X: Any = None,
+    name: str | None = None,
+    cache: str | os.PathLike | FeatureCache | None = None,
+    dataset_key: str | None = None,
+    transform_key: str | None = None,
+    batch_size: int = 128,
+    device: str = "auto",
+    num_workers: int = 0,
+    verbose: int = 0,
+):
+    """Extract every PTM of a zoo on ``data`` and package the result as a `~skspider.base.Task`.
+
+    With a ``cache``, features are extracted once into it (finished PTMs are skipped on a
+    rerun) and the task's ``model_features`` / ``model_probas`` are lazy loaders
+    (`CachedArray`) that memory-map the cache files on access; without one they are the
+    arrays. Use it on each labelled pool, then draw training tasks from the pools with
+    `skspider.tasks.sample_tasks`.
+
+    Parameters
+    ----------
+    zoo : ModelZoo
+        The PTMs.
+    data : array-like, torch.Tensor, Dataset or DataLoader
+        The pool's inputs, as for `extract_features`.
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        The pool's labels (or regression targets), in the order of ``data``.
+    X : array-like of shape (n_samples, n_features), default=None
+        The pool's general-encoder features (for a `~skspider.tasks.TaskTokenizer`), e.g.
+        ``extract_features(encoder, data).features``.
+    name : str, default=None
+        Name of the task; defaults to ``dataset_key``.
+    cache, dataset_key, transform_key, batch_size, device, num_workers, verbose
+        As for `extract_features`.
+
+    Returns
+    -------
+    task : skspider.base.Task
+        Per-PTM features for every PTM, probabilities for PTMs with a source head.
+
+    See Also
+    --------
+    extract_features : The extraction itself.
+    skspider.tasks.sample_tasks : Draws training tasks from such pools.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from torch import nn
+    >>> from skspider.zoo import ModelZoo, make_task
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> zoo = ModelZoo().add("a", nn.Linear(6, 3)).add("b", nn.Linear(6, 5), source_head=False)
+    >>> task = make_task(zoo, torch.randn(8, 6), np.arange(8) % 2, name="pool", device="cpu")
+    >>> task.models, task.get_model_features("a").shape, sorted(task.model_probas)
+    (['a', 'b'], (8, 6), ['a'])
+    """
+    from ..base import Task
+
+    y_arr = np.asarray(y)
+    if y_arr.ndim not in (1, 2) or y_arr.shape[0] == 0:
+        raise ValueError(f"y must be a non-empty 1-D or 2-D array, got shape {y_arr.shape}.")
+    if X is not None and np.shape(X)[0] != y_arr.shape[0]:
+        raise ValueError(f"X has {np.shape(X)[0]} rows but y has {y_arr.shape[0]} labels.")
+    out = extract_features(
+        zoo,
+        data,
+        cache=cache,
+        dataset_key=dataset_key,
+        transform_key=transform_key,
+        lazy=cache is not None,
+        batch_size=batch_size,
+        device=device,
+        num_workers=num_workers,
+        verbose=verbose,
+    )
+    features, probas = {}, {}
+    for model, result in out.items():
+        if result.n_samples != y_arr.shape[0]:
+            raise ValueError(
+                f"data has {result.n_samples} samples but y has {y_arr.shape[0]} labels; they "
+                "must match."
+            )
+        features[model] = result.features
+        if result.probas is not None:
+            probas[model] = result.probas
+    return Task(
+        y=y_arr,
+        X=X,
+        model_features=features,
+        model_probas=probas,
+        name=name if name is not None else dataset_key,
+        metadata={"dataset_key": dataset_key, "transform_key": transform_key},
+    )

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -212,10 +211,11 @@ class ModelZoo(Mapping):
     """An ordered, named collection of pre-trained models (PTMs).
 
     A read-only mapping from name to `ZooEntry`, in insertion order (the column order of
-    everything computed from it), grown with `add`. It extracts every PTM's features on a
-    dataset (`extract`, through `extract_features`) and packages them, with labels, as a
-    `~skspider.base.Task` whose per-PTM arrays are lazy loaders over an on-disk cache
-    (`make_task`): the pools `skspider.tasks.sample_tasks` draws training tasks from.
+    everything computed from it), grown with `add`. `extract_features` extracts every PTM's
+    features on a dataset, and `make_task` packages them, with labels, as a
+    `~skspider.base.Task` whose per-PTM arrays are lazy loaders over an on-disk cache: the
+    pools `skspider.tasks.sample_tasks` draws training tasks from. (The zoo is a container
+    only: extraction depends on it, never the other way round.)
 
     Parameters
     ----------
@@ -236,7 +236,8 @@ class ModelZoo(Mapping):
     >>> zoo.add("wide", nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 10)),
     ...         family="mlp")
     ModelZoo(['small', 'wide'])
-    >>> out = zoo.extract(torch.randn(5, 6))
+    >>> from skspider.zoo import extract_features
+    >>> out = extract_features(zoo, torch.randn(5, 6), device="cpu")
     >>> out["wide"].features.shape, out["wide"].probas.shape
     ((5, 16), (5, 10))
     >>> zoo.metadata()[["family", "n_params"]]
@@ -318,90 +319,6 @@ class ModelZoo(Mapping):
         rows = [entry.describe() for entry in self._entries.values()]
         frame = pd.DataFrame(rows, columns=None if rows else ["name"])
         return frame.set_index("name").rename_axis(None)
-
-    def extract(self, data: Any, **kwargs: Any) -> dict:
-        """Features (and probabilities) of every PTM on ``data``.
-
-        Shorthand for ``extract_features(self, data, **kwargs)``; see `extract_features`.
-        """
-        from ._extract import extract_features
-
-        return extract_features(self, data, **kwargs)
-
-    def make_task(
-        self,
-        data: Any,
-        y: Any,
-        *,
-        X: Any = None,
-        name: str | None = None,
-        cache: Any = None,
-        dataset_key: str | None = None,
-        transform_key: str | None = None,
-        **kwargs: Any,
-    ):
-        """Extract every PTM on ``data`` and package the result as a `~skspider.base.Task`.
-
-        With a ``cache``, features are extracted once into it (finished PTMs are skipped on
-        a rerun) and the task's ``model_features`` / ``model_probas`` are lazy loaders
-        (`CachedArray`) that memory-map the cache files on access; without one they are the
-        arrays. Use it on each labelled pool, then draw training tasks from the pools with
-        `skspider.tasks.sample_tasks`.
-
-        Parameters
-        ----------
-        data : array-like, torch.Tensor, Dataset or DataLoader
-            The pool's inputs, as for `extract_features`.
-        y : array-like of shape (n_samples,)
-            The pool's labels (or regression targets), in the order of ``data``.
-        X : array-like of shape (n_samples, n_features), default=None
-            The pool's general-encoder features (for a `~skspider.tasks.TaskTokenizer`), e.g.
-            ``extract_features(encoder, data)``.
-        name : str, default=None
-            Name of the task; defaults to ``dataset_key``.
-        cache, dataset_key, transform_key, **kwargs
-            As for `extract_features`.
-
-        Returns
-        -------
-        task : skspider.base.Task
-            Per-PTM features for every PTM, probabilities for PTMs with a source head.
-        """
-        from ..base import Task
-        from ._extract import extract_features
-
-        y_arr = np.asarray(y)
-        if y_arr.ndim not in (1, 2) or y_arr.shape[0] == 0:
-            raise ValueError(f"y must be a non-empty 1-D or 2-D array, got shape {y_arr.shape}.")
-        if X is not None and np.shape(X)[0] != y_arr.shape[0]:
-            raise ValueError(f"X has {np.shape(X)[0]} rows but y has {y_arr.shape[0]} labels.")
-        out = extract_features(
-            self,
-            data,
-            cache=cache,
-            dataset_key=dataset_key,
-            transform_key=transform_key,
-            lazy=cache is not None,
-            **kwargs,
-        )
-        features, probas = {}, {}
-        for model, result in out.items():
-            n = result.n_samples
-            if n != y_arr.shape[0]:
-                raise ValueError(
-                    f"data has {n} samples but y has {y_arr.shape[0]} labels; they must match."
-                )
-            features[model] = result.features
-            if result.probas is not None:
-                probas[model] = result.probas
-        return Task(
-            y=y_arr,
-            X=X,
-            model_features=features,
-            model_probas=probas,
-            name=name if name is not None else dataset_key,
-            metadata={"dataset_key": dataset_key, "transform_key": transform_key},
-        )
 
     def __repr__(self) -> str:
         return f"ModelZoo({self.names})"

@@ -8,7 +8,7 @@ from proxy_estimators import FisherRatio, NegConditionalEntropy
 from torch import nn
 
 from skspider.tasks import TaskTokenizer, proxy_ranks, sample_tasks
-from skspider.zoo import CachedArray, ModelZoo, extract_features
+from skspider.zoo import CachedArray, ModelZoo, extract_features, make_task
 
 
 def labelled_pool(seed, n_classes, per_class=10):
@@ -35,8 +35,15 @@ def test_zoo_pools_to_proxy_ranks_and_tokens(tmp_path, n_jobs):
         x, y = labelled_pool(p, n_classes)
         general = extract_features(encoder, x, device="cpu").features
         pools.append(
-            zoo.make_task(
-                x, y, X=general, cache=tmp_path, dataset_key=f"pool{p}", name=f"p{p}", device="cpu"
+            make_task(
+                zoo,
+                x,
+                y,
+                X=general,
+                cache=tmp_path,
+                dataset_key=f"pool{p}",
+                name=f"p{p}",
+                device="cpu",
             )
         )
     assert isinstance(pools[0].model_features["net4"], CachedArray)

@@ -132,3 +132,12 @@ def test_torchvision_missing_is_a_clear_import_error():
 def test_timm_missing_is_a_clear_import_error():
     with pytest.raises(ImportError, match=r"skspider\[timm\]"):
         timm_entry("resnet18")
+
+
+def test_adapter_arguments_are_validated_before_any_import():
+    with pytest.raises(TypeError, match="'name' parameter of torchvision_entry"):
+        torchvision_entry(50)
+    with pytest.raises(ValueError, match="'pretrained' parameter of timm_entry"):
+        timm_entry("resnet18", pretrained="yes")
+    with pytest.raises(ValueError, match="'revision' parameter of huggingface_entry"):
+        huggingface_entry("org/model", revision=3)

@@ -197,7 +197,7 @@ def test_dict_batches_are_keyword_arguments():
 
 def test_bad_arguments(images):
     net = make_cnn()
-    with pytest.raises(TypeError, match="model must be"):
+    with pytest.raises(TypeError, match="'model' parameter"):
         extract_features("resnet", images)
     with pytest.raises(TypeError, match="data must be"):
         extract_features(net, "images")
@@ -211,6 +211,32 @@ def test_bad_arguments(images):
         extract_features(net, images, lazy=True)
     with pytest.raises(TypeError, match="layer= applies"):
         extract_features(ZooEntry("n", net), images, layer="5")
+    with pytest.raises(ValueError, match="num_workers"):
+        extract_features(net, images, num_workers=-1)
+    with pytest.raises(TypeError, match="batch_size"):
+        extract_features(net, images, batch_size=True)
+
+
+def test_uint8_images_are_scaled_to_unit_range(images):
+    # Regression: uint8 batches reached the conv layer as bytes and crashed inside torch.
+    net = make_cnn()
+    raw = (images.abs() * 40).clamp(0, 255).to(torch.uint8)
+    expected = extract_features(net, raw.float() / 255, device="cpu").features
+    np.testing.assert_allclose(extract_features(net, raw, device="cpu").features, expected,
+                               rtol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(extract_features(net, raw.numpy(), device="cpu").features,
+                               expected, rtol=1e-6)  # fmt: skip
+    loader = DataLoader(TensorDataset(raw, torch.zeros(len(raw))), batch_size=4)
+    np.testing.assert_allclose(extract_features(net, loader, device="cpu").features, expected,
+                               rtol=1e-6)  # fmt: skip
+
+
+def test_channels_last_images_are_a_clear_error(images):
+    net = make_cnn()
+    with pytest.raises(ValueError, match=r"channels-last.*permute\(0, 3, 1, 2\)"):
+        extract_features(net, images.permute(0, 2, 3, 1), device="cpu")
+    with pytest.raises(ValueError, match="transpose"):
+        extract_features(net, images.permute(0, 2, 3, 1).numpy(), device="cpu")
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="tests the message without CUDA")
@@ -250,7 +276,7 @@ def test_zoo_extracts_every_model_in_order(images):
     assert zoo.metadata().loc["lazy", "n_params"] is None or np.isnan(
         zoo.metadata().loc["lazy", "n_params"]
     )
-    out = zoo.extract(images, device="cpu")
+    out = extract_features(zoo, images, device="cpu")
     assert list(out) == zoo.names
     assert out["lazy"].features.shape == (23, 16) and out["lazy"].probas.shape == (23, 3)
     assert out["headless"].probas is None

@@ -1,0 +1,72 @@
+"""The documentation points at what is really there, and says one thing about installing."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [*sorted((ROOT / "docs").glob("*.rst")), ROOT / "README.md", ROOT / "CONTRIBUTING.md"]
+
+# The requirement that names the installed torch, so that installing an extra never
+# replaces it (README.md, "Installing").
+KEEP_TORCH = "\"torch==$(python -c 'import torch; print(torch.__version__)')\""
+
+
+def _mentioned_paths(doc: Path):
+    """Repository paths a document names: in literal text, links and literalinclude."""
+    pattern = r"``([^`]+)``|`([^`]+)`|literalinclude::\s*(\S+)|\]\(([^)]+)\)"
+    for line in doc.read_text().splitlines():  # literal spans do not cross lines here
+        for match in re.finditer(pattern, line):
+            included = match.group(3) is not None
+            for token in next(g for g in match.groups() if g).split():
+                token = token.rstrip(".,;:")
+                if not re.fullmatch(r"[A-Za-z0-9_./-]+", token) or token.startswith("docs/_b"):
+                    continue  # placeholders (<package>), globs, code, build outputs
+                if "/" in token or token.endswith(".md"):  # a bare module name is no path
+                    yield token, (doc.parent if included else ROOT) / token
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_every_path_named_in_the_docs_exists(doc):
+    missing = [
+        token
+        for token, path in _mentioned_paths(doc)
+        if not path.exists() or not path.resolve().is_relative_to(ROOT)
+    ]
+    assert not missing, f"{doc.name} names paths that are not in the repository: {missing}"
+
+
+def test_toctree_entries_exist():
+    index = (ROOT / "docs" / "index.rst").read_text()
+    entries = re.findall(r"^   (\w+)$", index, flags=re.M)
+    assert entries and all((ROOT / "docs" / f"{e}.rst").exists() for e in entries)
+
+
+def test_every_install_line_keeps_the_installed_torch():
+    # Every `pip install` of skspider with extras (README, docs, Makefile) names the
+    # installed torch; the Makefile spells the same command for make ($$ and its venv).
+    lines = []
+    for doc in [*DOCS, ROOT / "Makefile"]:
+        lines += [
+            (doc.name, line)
+            for line in doc.read_text().splitlines()
+            # Commands, not prose (which may quote the line that goes wrong).
+            if line.lstrip().startswith(("pip install", "$(BIN)/python -m pip install"))
+            and '-e ".[' in line
+        ]
+    assert len(lines) >= 4
+    for name, line in lines:
+        spelled = line.replace("$$(", "$(").replace("$(BIN)/python -c", "python -c")
+        assert KEEP_TORCH in spelled, f"{name}: {line.strip()}"
+
+
+def test_extras_never_require_torch_itself():
+    # torch is installed by the user first; an extra naming torch could force another build.
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for extra, requirements in project["optional-dependencies"].items():
+        for req in requirements:
+            assert not re.match(r"torch\b(?!vision)", req), (extra, req)
+    (torch,) = [r for r in project["dependencies"] if re.match(r"torch\b", r)]
+    assert re.fullmatch(r"torch>=[\d.]+", torch), "torch must stay unpinned from above"
