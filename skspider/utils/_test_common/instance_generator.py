@@ -9,15 +9,6 @@ from __future__ import annotations
 
 from skspider.utils import all_estimators
 
-# Rankers take Y of shape (n_tasks, n_models); the common checks hand them y of shape (n, 1):
-# a zoo of ONE model. Fitting and predicting work, but tau_w over one model is undefined and
-# the metrics refuse it with a clear error, so every check that calls ``score`` fails.
-RANKER_SCORE_CHECKS = {
-    check: "score() is tau_w over models, undefined for the 1-model zoo (y of shape (n, 1)) "
-    "that the common checks give; the metric raises a clear ValueError instead."
-    for check in ("check_fit_score_takes_y", "check_pipeline_consistency")
-}
-
 # Transferability estimators: ``score(X, y)`` is the transferability of NEW data, computed
 # from scratch (``clone(self).fit(X, y).score_``); it does not evaluate the fitted state, so
 # any feature width is valid there and no n_features_in_ consistency check applies.
@@ -129,7 +120,6 @@ OTCE_CHECKS = {
 
 # name -> {check name: reason}.
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
-    "PriorRanker": RANKER_SCORE_CHECKS,
     "OTCE": OTCE_CHECKS,
     **{
         name: TRANSFERABILITY_SCORE_CHECKS
@@ -152,8 +142,6 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
         )
     },
     "TaskTokenizer": TASK_INPUT_CHECKS,
-    "SpiderRanker": RANKER_SCORE_CHECKS,
-    "RerankTransformer": RANKER_SCORE_CHECKS,
 }
 
 
