@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy import stats
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..metrics import mean_weighted_tau, rank_scores
 from ._task import Task
 from ._validation import _is_dataframe, check_performance_matrix, check_token_sets
 
@@ -105,7 +105,9 @@ class BaseRanker(BaseEstimator):
     def predict_rank(self, X: Any) -> np.ndarray:
         """Integer ranks of the models on each task, 1 = best.
 
-        Tied scores share the smallest rank of their group (competition ranking: 1, 2, 2, 4).
+        Tied scores share the smallest rank of their group (competition ranking: 1, 2, 2, 4):
+        `skspider.metrics.rank_scores` of `predict`. A `~sklearn.pipeline.Pipeline` ending in a
+        ranker has no ``predict_rank``; use ``rank_scores(pipe.predict(X))``.
 
         Parameters
         ----------
@@ -116,14 +118,16 @@ class BaseRanker(BaseEstimator):
         -------
         ranks : ndarray of shape (n_tasks, n_models), int
         """
-        scores = self.predict(X)
-        return stats.rankdata(-scores, method="min", axis=1).astype(np.int64)
+        return rank_scores(self.predict(X))
 
     def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
         """Mean weighted Kendall tau (paper convention) between ``Y`` and the prediction.
 
-        NaN entries of ``Y`` (unknown performances) are left out task by task. A DataFrame
-        ``Y`` is aligned to ``models_`` by column name.
+        NaN entries of ``Y`` (unknown performances) are left out task by task, and a task
+        with fewer than two known models (nothing to order; ``fit`` accepts it) is left out of
+        the mean; if no task has two, the score is 0.0, the value of an uninformative ranking
+        (see `skspider.metrics.mean_weighted_tau`). A DataFrame ``Y`` is aligned to
+        ``models_`` by column name.
 
         Parameters
         ----------
@@ -139,12 +143,9 @@ class BaseRanker(BaseEstimator):
         score : float
             Mean tau_w over tasks, in [-1, 1].
         """
-        from ..metrics import mean_weighted_tau
-
         check_is_fitted(self)
         Y = self._validate_targets(y, reset=False)
-        taus = mean_weighted_tau(Y, self.predict(X), nan_policy="omit", return_per_task=True)
-        return float(np.average(taus, weights=sample_weight))
+        return mean_weighted_tau(Y, self.predict(X), nan_policy="omit", sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -3,6 +3,8 @@
 Every check raises a `ValueError` or `TypeError` that names the offending argument, so a bad
 input never turns into a silent NaN or an error deep inside numpy or torch. Checks never
 modify what the user passed: arrays are converted (copying when needed), never written to.
+`check_performance_matrix` lives in the private bottom module ``skspider._matrix`` (metrics
+needs it too, and metrics does not import base); this is its public home.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._matrix import _is_dataframe, check_performance_matrix
 from ._task import Task
 
 __all__ = [
@@ -19,80 +22,6 @@ __all__ = [
     "check_task_sequence",
     "check_token_sets",
 ]
-
-
-def _is_dataframe(obj: Any) -> bool:
-    return hasattr(obj, "columns") and hasattr(obj, "to_numpy") and hasattr(obj, "iloc")
-
-
-def check_performance_matrix(
-    Y: Any,
-    *,
-    name: str = "Y",
-    allow_nan: bool = True,
-    min_models: int = 1,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Validate a ``(n_tasks, n_models)`` matrix of performances or proxy ranks.
-
-    Parameters
-    ----------
-    Y : array-like or pandas.DataFrame of shape (n_tasks, n_models)
-        Larger is better. NaN marks an unknown entry when ``allow_nan``.
-    name : str, default="Y"
-        Name used in error messages.
-    allow_nan : bool, default=True
-        Whether NaN (unknown performance) is accepted. Infinity never is.
-    min_models : int, default=1
-        Smallest number of columns accepted.
-
-    Returns
-    -------
-    Y : ndarray of shape (n_tasks, n_models), float64
-        A new array (the input is never modified).
-    models : ndarray of str or None
-        Column names when ``Y`` is a DataFrame, else None.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> Y, models = check_performance_matrix(pd.DataFrame({"a": [1, 2], "b": [3, 4]}))
-    >>> Y.shape, list(models)
-    ((2, 2), ['a', 'b'])
-    """
-    models = None
-    if _is_dataframe(Y):
-        models = np.asarray([str(c) for c in Y.columns], dtype=object)
-        Y = Y.to_numpy()
-    try:
-        arr = np.array(Y, dtype=np.float64, copy=True)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a numeric (n_tasks, n_models) array; {exc}") from None
-    if arr.ndim == 1:
-        raise ValueError(
-            f"{name} must be 2-D (n_tasks, n_models), got a 1-D array of shape {arr.shape}. "
-            "Use Y.reshape(1, -1) for a single task."
-        )
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_tasks, n_models), got shape {arr.shape}.")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} has no tasks (0 rows).")
-    if arr.shape[1] < min_models:
-        raise ValueError(
-            f"{name} has {arr.shape[1]} model column(s); at least {min_models} are needed."
-        )
-    if np.isinf(arr).any():
-        raise ValueError(f"{name} contains infinity; performances must be finite or NaN.")
-    nan = np.isnan(arr)
-    if nan.any():
-        if not allow_nan:
-            raise ValueError(f"{name} contains NaN.")
-        empty = np.flatnonzero(nan.all(axis=1))
-        if empty.size:
-            raise ValueError(
-                f"{name} rows {empty[:10].tolist()} are entirely NaN: a task needs at least one "
-                "known performance."
-            )
-    return arr, models
 
 
 def _as_token_set(tokens: Any, index: int, name: str) -> np.ndarray:

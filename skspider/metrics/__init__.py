@@ -1,6 +1,17 @@
-"""Metrics comparing predicted rankings of models with the true ones, and their scorers."""
+"""Metrics comparing predicted rankings of models with the true ones, and their scorers.
 
-from ._ranking import mean_ndcg, mean_pearson, mean_weighted_tau, top_k_regret, weighted_tau
+The bottom of the package: it imports nothing from skspider but the private
+``skspider._matrix`` (``skspider.base`` builds on it).
+"""
+
+from ._ranking import (
+    mean_ndcg,
+    mean_pearson,
+    mean_weighted_tau,
+    rank_scores,
+    top_k_regret,
+    weighted_tau,
+)
 from ._scorer import get_ranking_scorer, get_ranking_scorer_names, make_ranking_scorer
 
 __all__ = [
@@ -10,6 +21,7 @@ __all__ = [
     "mean_ndcg",
     "mean_pearson",
     "mean_weighted_tau",
+    "rank_scores",
     "top_k_regret",
     "weighted_tau",
 ]

@@ -2,21 +2,32 @@
 
 Every function takes the truth first. Matrices are ``(n_tasks, n_models)``: one row per task,
 larger = better in both arguments (performances or scores; they need not share a scale).
+
+Labels: when both arguments are pandas objects, models (DataFrame columns, or the index of a
+Series of per-model values) and tasks (the index of two DataFrames) are matched by label, in
+any order; different label sets raise a `ValueError`. When either is a plain array, entries
+are matched by position: the array is read in the order of the other's columns.
+
+Tasks with fewer than two models of known performance have no pair to order: the metrics of
+order (tau, Pearson, NDCG) leave them out of the mean (NaN with ``return_per_task=True``).
 """
 
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Literal
 
 import numpy as np
 from scipy import stats
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ..base._validation import check_performance_matrix
+from .._matrix import _is_series, align_labels, check_performance_matrix
 
 __all__ = [
     "mean_ndcg",
     "mean_pearson",
     "mean_weighted_tau",
+    "rank_scores",
     "top_k_regret",
     "weighted_tau",
 ]
@@ -24,14 +35,14 @@ __all__ = [
 Convention = Literal["paper", "symmetric"]
 NanPolicy = Literal["raise", "omit"]
 
+_NAN_POLICY = [StrOptions({"raise", "omit"})]
+_ZERO_DIVISION = [Real, StrOptions({"raise"})]
 
-def _check_pair(
-    Y_true, Y_score, *, nan_policy: str, min_models: int = 2
-) -> tuple[np.ndarray, np.ndarray]:
-    if nan_policy not in ("raise", "omit"):
-        raise ValueError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}.")
-    T, _ = check_performance_matrix(Y_true, name="y_true", min_models=min_models)
-    S, _ = check_performance_matrix(Y_score, name="y_score", allow_nan=True, min_models=min_models)
+
+def _check_pair(Y_true, Y_score, *, nan_policy: str) -> tuple[np.ndarray, np.ndarray]:
+    Y_true, Y_score = align_labels(Y_true, Y_score, names=("y_true", "y_score"))
+    T, _ = check_performance_matrix(Y_true, name="y_true")
+    S, _ = check_performance_matrix(Y_score, name="y_score")
     if T.shape != S.shape:
         raise ValueError(
             f"y_true and y_score must have the same shape, got {T.shape} and {S.shape}."
@@ -50,49 +61,130 @@ def _check_pair(
     return T, S
 
 
-def _as_rows(y):
-    arr = np.asarray(y) if not hasattr(y, "to_numpy") else y.to_numpy()
-    if arr.ndim == 1:
-        return arr.reshape(1, -1)
-    raise ValueError(f"expected a 1-D array of per-model values, got shape {arr.shape}.")
+def _check_one_task(y_true, y_score, *, nan_policy: str) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_score = align_labels(y_true, y_score, names=("y_true", "y_score"))
+    rows = []
+    for y in (y_true, y_score):
+        arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+        if arr.ndim != 1:
+            raise ValueError(f"expected a 1-D array of per-model values, got shape {arr.shape}.")
+        rows.append(arr.reshape(1, -1))
+    return _check_pair(*rows, nan_policy=nan_policy)
 
 
-def _check_zero_division(zero_division):
-    if zero_division == "raise":
-        return zero_division
-    if isinstance(zero_division, (int, float, np.floating)) and not isinstance(zero_division, bool):
-        return float(zero_division)
-    raise ValueError(f"zero_division must be a float or 'raise', got {zero_division!r}.")
+def _check_k(k) -> None:
+    # validate_params lets True through as the integer 1.
+    if isinstance(k, bool):
+        raise ValueError(f"k must be a positive integer, got {k!r}.")
+
+
+def _check_sample_weight(sample_weight, n_tasks: int) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.shape != (n_tasks,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_tasks},) (one weight per task), got {w.shape}."
+        )
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative.")
+    return w
 
 
 def _undefined(zero_division, what: str, row: int) -> float:
     if zero_division == "raise":
         raise ValueError(f"{what} is undefined for task {row}: a constant ranking.")
-    return zero_division
+    return float(zero_division)
 
 
-def _known(t: np.ndarray, s: np.ndarray, row: int) -> tuple[np.ndarray, np.ndarray]:
+def _known(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The known models of one task, or None when fewer than two (no pair to order)."""
     keep = ~np.isnan(t)
     if keep.sum() < 2:
-        raise ValueError(
-            f"task {row} has {int(keep.sum())} model(s) with known performance; at least 2 are "
-            "needed to compare rankings."
-        )
+        return None
     return t[keep], s[keep]
 
 
-def _per_task(values: list[float], return_per_task: bool):
-    arr = np.asarray(values, dtype=np.float64)
-    return arr if return_per_task else float(arr.mean())
+def _summarise(
+    values: list[float | None],
+    *,
+    return_per_task: bool,
+    sample_weight: np.ndarray | None,
+    zero_division: float | str | None,
+    what: str,
+):
+    """Per-task values (None = task left out) to the array or the (weighted) mean."""
+    kept = np.array([v is not None for v in values])
+    arr = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if return_per_task:
+        return arr
+    if not kept.any():
+        message = (
+            f"{what} is undefined: no task has two models of known performance to order "
+            "(tasks with fewer are left out)."
+        )
+        if zero_division is None or zero_division == "raise":
+            raise ValueError(message)
+        return float(zero_division)
+    if sample_weight is None:
+        return float(arr[kept].mean())
+    w = sample_weight[kept]
+    if w.sum() == 0:
+        raise ValueError(f"sample_weight is zero on every task that {what} can evaluate.")
+    return float(np.average(arr[kept], weights=w))
 
 
-def _weighted_tau_rows(T, S, convention, zero_division) -> list[float]:
-    if convention not in ("paper", "symmetric"):
-        raise ValueError(f"convention must be 'paper' or 'symmetric', got {convention!r}.")
+@validate_params({"Y_score": ["array-like"]}, prefer_skip_nested_validation=True)
+def rank_scores(Y_score) -> np.ndarray:
+    """Integer ranks of the models from their scores, task by task: 1 = best.
+
+    Tied scores share the smallest rank of their group (competition ranking: 1, 2, 2, 4).
+    This is ``predict_rank`` of every ranker; use it on ``predict`` of a
+    `~sklearn.pipeline.Pipeline` that ends in a ranker (a pipeline only forwards scikit-learn's
+    own methods): ``rank_scores(pipe.predict(X))``.
+
+    Parameters
+    ----------
+    Y_score : array-like of shape (n_tasks, n_models) or (n_models,)
+        Scores, larger = better (the output of a ranker's ``predict``). Must be finite.
+
+    Returns
+    -------
+    ranks : ndarray of int64, of the shape of ``Y_score``
+        A plain array even for a DataFrame input; its columns keep the input's order.
+
+    See Also
+    --------
+    skspider.base.BaseRanker.predict_rank : The same from a fitted ranker.
+
+    Examples
+    --------
+    >>> from skspider.metrics import rank_scores
+    >>> rank_scores([[0.2, 0.9, 0.5], [3.0, 1.0, 3.0]])
+    array([[3, 1, 2],
+           [1, 3, 1]])
+    >>> rank_scores([0.2, 0.9, 0.5])
+    array([3, 1, 2])
+    """
+    one_d = np.ndim(Y_score) == 1
+    if one_d:
+        Y_score = np.asarray(Y_score.to_numpy() if _is_series(Y_score) else Y_score)[None, :]
+    S, _ = check_performance_matrix(Y_score, name="Y_score", allow_nan=False)
+    if S.shape[1] == 0:
+        raise ValueError("Y_score has no models (0 columns).")
+    ranks = stats.rankdata(-S, method="min", axis=1).astype(np.int64)
+    return ranks[0] if one_d else ranks
+
+
+def _weighted_tau_rows(T, S, convention, zero_division) -> list[float | None]:
     rank = None if convention == "paper" else True
-    out = []
+    out: list[float | None] = []
     for i in range(T.shape[0]):
-        t, s = _known(T[i], S[i], i)
+        known = _known(T[i], S[i])
+        if known is None:
+            out.append(None)
+            continue
+        t, s = known
         if np.ptp(t) == 0 or np.ptp(s) == 0:
             out.append(_undefined(zero_division, "weighted tau", i))
             continue
@@ -100,6 +192,16 @@ def _weighted_tau_rows(T, S, convention, zero_division) -> list[float]:
     return out
 
 
+@validate_params(
+    {
+        "y_true": ["array-like"],
+        "y_score": ["array-like"],
+        "convention": [StrOptions({"paper", "symmetric"})],
+        "nan_policy": _NAN_POLICY,
+        "zero_division": _ZERO_DIVISION,
+    },
+    prefer_skip_nested_validation=True,
+)
 def weighted_tau(
     y_true,
     y_score,
@@ -118,19 +220,20 @@ def weighted_tau(
 
     Parameters
     ----------
-    y_true : array-like of shape (n_models,)
+    y_true : array-like or Series of shape (n_models,)
         True performances (larger = better). Ties are allowed: tied pairs count as neither
         concordant nor discordant, as in scipy. NaN marks an unknown performance.
-    y_score : array-like of shape (n_models,)
-        Predicted scores (larger = better). Must be finite.
+    y_score : array-like or Series of shape (n_models,)
+        Predicted scores (larger = better). Must be finite. Two Series are matched by their
+        index (the model names), in any order; otherwise entries match by position.
     convention : {"paper", "symmetric"}, default="paper"
         Which weighting, see above.
     nan_policy : {"raise", "omit"}, default="raise"
         What NaN in ``y_true`` does: raise, or drop those models before comparing.
     zero_division : float or "raise", default=0.0
-        The value returned when tau is undefined because ``y_true`` or ``y_score`` is constant
-        (a ranking that says nothing about the order); 0.0 is the value of an uninformative
-        ranking. ``"raise"`` raises a `ValueError` instead.
+        The value returned when tau is undefined: ``y_true`` or ``y_score`` is constant, or
+        fewer than two models are known (a ranking that says nothing about the order); 0.0
+        is the value of an uninformative ranking. ``"raise"`` raises a `ValueError` instead.
 
     Returns
     -------
@@ -149,6 +252,7 @@ def weighted_tau(
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from skspider.metrics import weighted_tau
     >>> weighted_tau([3, 2, 1], [3, 2, 1])
     1.0
@@ -156,11 +260,38 @@ def weighted_tau(
     0.52
     >>> weighted_tau([1, 2, 3], [5, 5, 5])  # a constant prediction
     0.0
+    >>> truth = pd.Series({"vit": 3.0, "resnet": 2.0, "mlp": 1.0})
+    >>> weighted_tau(truth, pd.Series({"mlp": 1.0, "resnet": 2.0, "vit": 3.0}))  # by name
+    1.0
     """
-    T, S = _check_pair(_as_rows(y_true), _as_rows(y_score), nan_policy=nan_policy)
-    return _weighted_tau_rows(T, S, convention, _check_zero_division(zero_division))[0]
+    T, S = _check_one_task(y_true, y_score, nan_policy=nan_policy)
+    value = _weighted_tau_rows(T, S, convention, zero_division)[0]
+    if value is None:
+        if zero_division == "raise":
+            raise ValueError(
+                "weighted tau is undefined: fewer than 2 models have a known performance."
+            )
+        return float(zero_division)
+    return value
 
 
+_MEAN_CONSTRAINTS = {
+    "Y_true": ["array-like"],
+    "Y_score": ["array-like"],
+    "nan_policy": _NAN_POLICY,
+    "return_per_task": ["boolean"],
+    "sample_weight": ["array-like", None],
+}
+
+
+@validate_params(
+    {
+        **_MEAN_CONSTRAINTS,
+        "convention": [StrOptions({"paper", "symmetric"})],
+        "zero_division": _ZERO_DIVISION,
+    },
+    prefer_skip_nested_validation=True,
+)
 def mean_weighted_tau(
     Y_true,
     Y_score,
@@ -169,43 +300,78 @@ def mean_weighted_tau(
     nan_policy: NanPolicy = "raise",
     zero_division: float | str = 0.0,
     return_per_task: bool = False,
+    sample_weight=None,
 ):
     """Weighted Kendall tau of each task (row), averaged over tasks.
+
+    A task with fewer than two models of known performance has no pair to order: it is left
+    out of the mean (NaN in the per-task values). When no task is left, the result is
+    ``zero_division``. So a cross-validation fold that holds such a task scores the others,
+    and ``ranker.score`` (which is this metric) is defined whenever ``fit`` accepts ``Y``.
 
     Parameters
     ----------
     Y_true : array-like or DataFrame of shape (n_tasks, n_models)
         True performances, larger = better; NaN = unknown (see ``nan_policy``).
-    Y_score : array-like of shape (n_tasks, n_models)
-        Predicted scores, larger = better.
+    Y_score : array-like or DataFrame of shape (n_tasks, n_models)
+        Predicted scores, larger = better. Two DataFrames are matched by label: columns are
+        models, the index is tasks, in any order (the label sets must agree). With a plain
+        array on either side, rows and columns match by position.
     convention : {"paper", "symmetric"}, default="paper"
         See `weighted_tau`.
     nan_policy : {"raise", "omit"}, default="raise"
         See `weighted_tau`.
     zero_division : float or "raise", default=0.0
-        See `weighted_tau`.
+        The value of a task whose truth or prediction is constant over its known models
+        (counted in the mean), and the result when no task has two known models.
+        ``"raise"`` raises a `ValueError` instead.
     return_per_task : bool, default=False
-        Return the ``(n_tasks,)`` array of per-task values instead of their mean.
+        Return the ``(n_tasks,)`` array of per-task values instead of their mean (NaN for a
+        task left out).
+    sample_weight : array-like of shape (n_tasks,), default=None
+        Weights of the tasks in the mean, in the row order of ``Y_true``.
 
     Returns
     -------
     tau : float or ndarray of shape (n_tasks,)
 
+    See Also
+    --------
+    weighted_tau : One task.
+
     Examples
     --------
     >>> import numpy as np
+    >>> import pandas as pd
     >>> from skspider.metrics import mean_weighted_tau
     >>> Y = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
     >>> mean_weighted_tau(Y, Y)
     1.0
     >>> mean_weighted_tau(Y, Y[::-1], return_per_task=True)
     array([-1., -1.])
+    >>> truth = pd.DataFrame(Y, columns=["a", "b", "c"])
+    >>> mean_weighted_tau(truth, truth[["c", "b", "a"]])  # matched by model name
+    1.0
+    >>> mean_weighted_tau([[1.0, 2.0, 3.0], [1.0, np.nan, np.nan]], Y, nan_policy="omit",
+    ...                   return_per_task=True)  # the second task has one known model
+    array([ 1., nan])
     """
     T, S = _check_pair(Y_true, Y_score, nan_policy=nan_policy)
-    values = _weighted_tau_rows(T, S, convention, _check_zero_division(zero_division))
-    return _per_task(values, return_per_task)
+    w = _check_sample_weight(sample_weight, T.shape[0])
+    values = _weighted_tau_rows(T, S, convention, zero_division)
+    return _summarise(
+        values,
+        return_per_task=return_per_task,
+        sample_weight=w,
+        zero_division=zero_division,
+        what="weighted tau",
+    )
 
 
+@validate_params(
+    {**_MEAN_CONSTRAINTS, "k": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def top_k_regret(
     Y_true,
     Y_score,
@@ -213,19 +379,21 @@ def top_k_regret(
     *,
     nan_policy: NanPolicy = "raise",
     return_per_task: bool = False,
+    sample_weight=None,
 ):
     """Performance lost by fine-tuning only the predicted top-k models, averaged over tasks.
 
     For each task: the best true performance minus the best true performance among the ``k``
     models with the highest predicted scores. 0 means the best model was among them. Ties in
-    ``Y_score`` are broken by model order (the first column wins), deterministically.
+    ``Y_score`` are broken by model order (the first column of ``Y_true`` wins),
+    deterministically. A task with one known model has regret 0.
 
     Parameters
     ----------
-    Y_true : array-like of shape (n_tasks, n_models)
+    Y_true : array-like or DataFrame of shape (n_tasks, n_models)
         True performances (larger = better), in the units reported (e.g. accuracy in %).
-    Y_score : array-like of shape (n_tasks, n_models)
-        Predicted scores.
+    Y_score : array-like or DataFrame of shape (n_tasks, n_models)
+        Predicted scores. Two DataFrames are matched by label (see `mean_weighted_tau`).
     k : int, default=1
         How many of the top-ranked models are fine-tuned; ``1 <= k <= n_models``.
     nan_policy : {"raise", "omit"}, default="raise"
@@ -233,6 +401,8 @@ def top_k_regret(
         prediction of that task.
     return_per_task : bool, default=False
         Return the per-task regrets instead of their mean.
+    sample_weight : array-like of shape (n_tasks,), default=None
+        Weights of the tasks in the mean.
 
     Returns
     -------
@@ -247,20 +417,26 @@ def top_k_regret(
     >>> top_k_regret([[90.0, 80.0, 85.0]], [[0.1, 0.9, 0.5]], k=3)
     0.0
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}.")
-    T, S = _check_pair(Y_true, Y_score, nan_policy=nan_policy, min_models=1)
+    _check_k(k)
+    T, S = _check_pair(Y_true, Y_score, nan_policy=nan_policy)
     if k > T.shape[1]:
         raise ValueError(f"k={k} is larger than the number of models ({T.shape[1]}).")
-    out = []
+    w = _check_sample_weight(sample_weight, T.shape[0])
+    out: list[float | None] = []
     for i in range(T.shape[0]):
         keep = ~np.isnan(T[i])
         t, s = T[i][keep], S[i][keep]
         top = np.argsort(-s, kind="stable")[:k]
         out.append(float(t.max() - t[top].max()))
-    return _per_task(out, return_per_task)
+    return _summarise(
+        out, return_per_task=return_per_task, sample_weight=w, zero_division=None, what="regret"
+    )
 
 
+@validate_params(
+    {**_MEAN_CONSTRAINTS, "zero_division": _ZERO_DIVISION},
+    prefer_skip_nested_validation=True,
+)
 def mean_pearson(
     Y_true,
     Y_score,
@@ -268,19 +444,25 @@ def mean_pearson(
     nan_policy: NanPolicy = "raise",
     zero_division: float | str = 0.0,
     return_per_task: bool = False,
+    sample_weight=None,
 ):
     """Pearson correlation between true performances and scores, per task, averaged.
 
+    Tasks with fewer than two known models are left out, as in `mean_weighted_tau`.
+
     Parameters
     ----------
-    Y_true, Y_score : array-like of shape (n_tasks, n_models)
-        Truth and prediction.
+    Y_true, Y_score : array-like or DataFrame of shape (n_tasks, n_models)
+        Truth and prediction. Two DataFrames are matched by label (see `mean_weighted_tau`).
     nan_policy : {"raise", "omit"}, default="raise"
         See `weighted_tau`.
     zero_division : float or "raise", default=0.0
-        Value for a task whose truth or prediction is constant.
+        Value for a task whose truth or prediction is constant, and the result when no task
+        has two known models.
     return_per_task : bool, default=False
-        Return the per-task values instead of their mean.
+        Return the per-task values instead of their mean (NaN for a task left out).
+    sample_weight : array-like of shape (n_tasks,), default=None
+        Weights of the tasks in the mean.
 
     Returns
     -------
@@ -293,15 +475,25 @@ def mean_pearson(
     1.0
     """
     T, S = _check_pair(Y_true, Y_score, nan_policy=nan_policy)
-    zero_division = _check_zero_division(zero_division)
-    out = []
+    w = _check_sample_weight(sample_weight, T.shape[0])
+    out: list[float | None] = []
     for i in range(T.shape[0]):
-        t, s = _known(T[i], S[i], i)
+        known = _known(T[i], S[i])
+        if known is None:
+            out.append(None)
+            continue
+        t, s = known
         if np.ptp(t) == 0 or np.ptp(s) == 0:
             out.append(_undefined(zero_division, "Pearson correlation", i))
             continue
         out.append(float(np.clip(np.corrcoef(t, s)[0, 1], -1.0, 1.0)))
-    return _per_task(out, return_per_task)
+    return _summarise(
+        out,
+        return_per_task=return_per_task,
+        sample_weight=w,
+        zero_division=zero_division,
+        what="Pearson correlation",
+    )
 
 
 def _dcg(gains: np.ndarray, scores: np.ndarray, k: int) -> float:
@@ -318,6 +510,14 @@ def _dcg(gains: np.ndarray, scores: np.ndarray, k: int) -> float:
     return total
 
 
+@validate_params(
+    {
+        **_MEAN_CONSTRAINTS,
+        "k": [Interval(Integral, 1, None, closed="left"), None],
+        "gains": [StrOptions({"raw", "rank"})],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mean_ndcg(
     Y_true,
     Y_score,
@@ -326,15 +526,19 @@ def mean_ndcg(
     gains: Literal["raw", "rank"] = "raw",
     nan_policy: NanPolicy = "raise",
     return_per_task: bool = False,
+    sample_weight=None,
 ):
     """Normalised discounted cumulative gain of the predicted order, per task, averaged.
 
+    Tasks with fewer than two known models are left out, as in `mean_weighted_tau`; when no
+    task is left, a `ValueError` says so.
+
     Parameters
     ----------
-    Y_true : array-like of shape (n_tasks, n_models)
+    Y_true : array-like or DataFrame of shape (n_tasks, n_models)
         True performances.
-    Y_score : array-like of shape (n_tasks, n_models)
-        Predicted scores.
+    Y_score : array-like or DataFrame of shape (n_tasks, n_models)
+        Predicted scores. Two DataFrames are matched by label (see `mean_weighted_tau`).
     k : int, default=None
         Only the top ``k`` positions count (NDCG@k); None means all.
     gains : {"raw", "rank"}, default="raw"
@@ -344,7 +548,9 @@ def mean_ndcg(
     nan_policy : {"raise", "omit"}, default="raise"
         See `weighted_tau`.
     return_per_task : bool, default=False
-        Return the per-task values instead of their mean.
+        Return the per-task values instead of their mean (NaN for a task left out).
+    sample_weight : array-like of shape (n_tasks,), default=None
+        Weights of the tasks in the mean.
 
     Returns
     -------
@@ -359,14 +565,17 @@ def mean_ndcg(
     >>> round(mean_ndcg([[3.0, 2.0, 1.0]], [[1.0, 2.0, 3.0]]), 4)
     0.7899
     """
-    if gains not in ("raw", "rank"):
-        raise ValueError(f"gains must be 'raw' or 'rank', got {gains!r}.")
+    if k is not None:
+        _check_k(k)
     T, S = _check_pair(Y_true, Y_score, nan_policy=nan_policy)
-    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
-        raise ValueError(f"k must be a positive integer or None, got {k!r}.")
-    out = []
+    w = _check_sample_weight(sample_weight, T.shape[0])
+    out: list[float | None] = []
     for i in range(T.shape[0]):
-        t, s = _known(T[i], S[i], i)
+        known = _known(T[i], S[i])
+        if known is None:
+            out.append(None)
+            continue
+        t, s = known
         if gains == "rank":
             g = stats.rankdata(t) - 1.0
         else:
@@ -379,4 +588,6 @@ def mean_ndcg(
         kk = len(t) if k is None else min(int(k), len(t))
         ideal = _dcg(g, g, kk)
         out.append(0.0 if ideal == 0 else float(_dcg(g, s, kk) / ideal))
-    return _per_task(out, return_per_task)
+    return _summarise(
+        out, return_per_task=return_per_task, sample_weight=w, zero_division=None, what="NDCG"
+    )

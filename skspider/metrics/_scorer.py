@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sklearn.metrics import make_scorer
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ._ranking import mean_ndcg, mean_pearson, mean_weighted_tau, top_k_regret
 
 __all__ = ["get_ranking_scorer", "get_ranking_scorer_names", "make_ranking_scorer"]
 
 
+@validate_params(
+    {"metric": [callable], "greater_is_better": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def make_ranking_scorer(metric: Callable, *, greater_is_better: bool = True, **kwargs) -> Callable:
     """Make a scorer from a ranking metric, for ``scoring=`` in scikit-learn's model selection.
 
@@ -43,6 +48,16 @@ def make_ranking_scorer(metric: Callable, *, greater_is_better: bool = True, **k
     )
 
 
+_NAMES = (
+    "ndcg",
+    "neg_top1_regret",
+    "neg_top3_regret",
+    "pearson",
+    "weighted_tau",
+    "weighted_tau_symmetric",
+)
+
+
 def _registry() -> dict[str, Callable]:
     return {
         "weighted_tau": make_ranking_scorer(mean_weighted_tau),
@@ -63,9 +78,10 @@ def get_ranking_scorer_names() -> list[str]:
     >>> "weighted_tau" in get_ranking_scorer_names()
     True
     """
-    return sorted(_registry())
+    return list(_NAMES)
 
 
+@validate_params({"name": [StrOptions(set(_NAMES))]}, prefer_skip_nested_validation=True)
 def get_ranking_scorer(name: str) -> Callable:
     """A ranking scorer by name.
 
@@ -86,7 +102,4 @@ def get_ranking_scorer(name: str) -> Callable:
     >>> scoring = {"tau_w": get_ranking_scorer("weighted_tau"),
     ...            "regret": get_ranking_scorer("neg_top1_regret")}
     """
-    registry = _registry()
-    if name not in registry:
-        raise ValueError(f"Unknown ranking scorer {name!r}; choose one of {sorted(registry)}.")
-    return registry[name]
+    return _registry()[name]

@@ -7,7 +7,8 @@ from numbers import Integral
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
@@ -48,7 +49,18 @@ def _groups(y: Any, n_bins: int, binning: str, where: str) -> np.ndarray:
 
 
 def _centroids(features: Any, groups: np.ndarray, normalize: bool, where: str) -> np.ndarray:
-    F = np.asarray(features, dtype=np.float64)
+    if sp.issparse(features):
+        raise TypeError(
+            f"{where}: sparse features are not supported; the general encoder's features are "
+            "dense (pass features.toarray())."
+        )
+    F = np.asarray(features)
+    if np.iscomplexobj(F):
+        raise ValueError(f"{where}: complex features are not supported.")
+    try:
+        F = F.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{where}: features must be numeric; {exc}") from None
     if F.ndim != 2 or F.shape[0] != groups.shape[0]:
         raise ValueError(
             f"{where}: features must be (n_samples, n_features) with one row per label; got "
@@ -142,6 +154,7 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
 
     def __init__(
         self,
+        *,
         normalize: bool = True,
         n_bins: int = 10,
         binning: Literal["quantile", "uniform"] = "quantile",
@@ -178,6 +191,7 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
             )
         return tasks, widths.pop()
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None) -> TaskTokenizer:
         """Check the tasks and record the feature width.
 
@@ -192,7 +206,6 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
         -------
         self : TaskTokenizer
         """
-        self._validate_params()
         _, width = self._check_tasks(X)
         self.n_features_in_ = width
         return self
@@ -236,6 +249,10 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        # X is a sequence of Task objects, never a 2-D array (as for TransferabilityRanker):
+        # scikit-learn's array-based common checks cannot apply; their Task-based versions,
+        # and the array-free API checks, run in tests/tasks/test_tasks_tokenizer.py.
+        tags.input_tags.two_d_array = False
         tags.requires_fit = True
         tags.non_deterministic = False
         return tags

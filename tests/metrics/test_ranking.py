@@ -5,11 +5,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from sklearn.metrics import ndcg_score
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skspider.metrics import (
     mean_ndcg,
     mean_pearson,
     mean_weighted_tau,
+    rank_scores,
     top_k_regret,
     weighted_tau,
 )
@@ -76,8 +78,10 @@ def test_nan_policy():
     assert weighted_tau(t, s, nan_policy="omit") == pytest.approx(1.0)
     with pytest.raises(ValueError, match="y_score contains NaN"):
         weighted_tau(s, t)
-    with pytest.raises(ValueError, match="at least 2"):
-        weighted_tau([1.0, np.nan, np.nan], [1.0, 2.0, 3.0], nan_policy="omit")
+    # one known model: nothing to order, tau is undefined (zero_division)
+    assert weighted_tau([1.0, np.nan, np.nan], [1.0, 2.0, 3.0], nan_policy="omit") == 0.0
+    with pytest.raises(ValueError, match="fewer than 2"):
+        weighted_tau([1.0, np.nan], [1.0, 2.0], nan_policy="omit", zero_division="raise")
     with pytest.raises(ValueError, match="nan_policy"):
         weighted_tau(t, s, nan_policy="ignore")
 
@@ -86,8 +90,7 @@ def test_nan_policy():
     ("y_true", "y_score", "match"),
     [
         ([1.0, 2.0, 3.0], [1.0, 2.0], "same shape"),
-        ([], [], "at least 2"),
-        ([1.0], [1.0], "at least 2"),
+        ([], [], "at least 1"),
         ([1.0, np.inf], [1.0, 2.0], "infinity"),
         ([[1.0, 2.0]], [[1.0, 2.0]], "1-D"),
         (["a", "b"], [1.0, 2.0], "numeric"),
@@ -118,14 +121,14 @@ def test_mean_weighted_tau_rows_and_dataframes():
     [
         (np.ones((2, 3)), np.ones((3, 3)), "same shape"),
         (np.ones((0, 3)), np.ones((0, 3)), "no tasks"),
-        (np.ones((2, 1)), np.ones((2, 1)), "at least 2"),
+        (np.ones((2, 3)), np.ones((2, 3)), "sample_weight"),
         (np.ones(3), np.ones(3), "2-D"),
         (np.full((2, 3), np.nan), np.ones((2, 3)), "entirely NaN"),
     ],
 )
 def test_mean_weighted_tau_bad_input(Y_true, Y_score, match):
     with pytest.raises(ValueError, match=match):
-        mean_weighted_tau(Y_true, Y_score)
+        mean_weighted_tau(Y_true, Y_score, sample_weight=[1.0, -1.0])
 
 
 def test_inputs_are_not_modified():
@@ -194,3 +197,139 @@ def test_mean_ndcg_gains():
     assert mean_ndcg(TRUTH, TRUTH, gains="rank") == pytest.approx(1.0)
     with pytest.raises(ValueError, match="gains"):
         mean_ndcg(TRUTH, SCORE, gains="exp")
+
+
+# -- pandas labels ------------------------------------------------------------------------
+TRUTH_ABC = pd.DataFrame({"a": [0.9], "b": [0.5], "c": [0.1]})
+# The same numbers as the truth, under reversed model names: by name, the order is reversed.
+SCORE_CBA = pd.DataFrame([[0.9, 0.5, 0.1]], columns=["c", "b", "a"])
+
+
+def test_dataframes_are_matched_by_model_name():
+    # Regression (issue 9): positions were compared, giving tau 1.0 and regret 0.0.
+    assert mean_weighted_tau(TRUTH_ABC, SCORE_CBA) == pytest.approx(-1.0)
+    assert top_k_regret(TRUTH_ABC, SCORE_CBA, k=1) == pytest.approx(0.8)
+    assert mean_pearson(TRUTH_ABC, SCORE_CBA) == pytest.approx(-1.0)
+    assert mean_ndcg(TRUTH_ABC, SCORE_CBA) < 1.0
+    # Reordering one side's columns changes nothing.
+    for metric in (mean_weighted_tau, top_k_regret, mean_pearson, mean_ndcg):
+        shuffled = SCORE[:, [2, 0, 1, 3, 4, 5, 6, 7]]
+        names = [f"m{i}" for i in range(8)]
+        frame_t = pd.DataFrame(np.abs(TRUTH), columns=names)
+        frame_s = pd.DataFrame(shuffled, columns=[names[i] for i in [2, 0, 1, 3, 4, 5, 6, 7]])
+        assert metric(frame_t, frame_s) == pytest.approx(metric(np.abs(TRUTH), SCORE))
+
+
+def test_dataframes_are_matched_by_task_index():
+    names = [f"m{i}" for i in range(8)]
+    truth = pd.DataFrame(TRUTH, columns=names, index=[f"t{i}" for i in range(5)])
+    score = pd.DataFrame(SCORE, columns=names, index=truth.index)
+    per_task = mean_weighted_tau(truth, score.iloc[::-1], return_per_task=True)
+    np.testing.assert_allclose(per_task, mean_weighted_tau(TRUTH, SCORE, return_per_task=True))
+    with pytest.raises(ValueError, match=r"different task \(index\)s.*only in y_score: \['x'\]"):
+        mean_weighted_tau(truth, score.rename(index={"t0": "x"}))
+
+
+def test_series_are_matched_by_model_name():
+    truth = pd.Series(TRUTH_ABC.iloc[0])
+    score = pd.Series(SCORE_CBA.iloc[0])
+    assert weighted_tau(truth, score) == pytest.approx(-1.0)
+    assert weighted_tau(truth.to_numpy(), score.to_numpy()) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    "metric", [mean_weighted_tau, top_k_regret, mean_pearson, mean_ndcg], ids=lambda f: f.__name__
+)
+def test_different_model_labels_raise(metric):
+    with pytest.raises(ValueError, match=r"only in y_true: \['c'\]; only in y_score: \['z'\]"):
+        metric(TRUTH_ABC, SCORE_CBA.rename(columns={"c": "z"}))
+    with pytest.raises(ValueError, match="different model"):
+        metric(TRUTH_ABC, SCORE_CBA[["c", "b"]])
+    with pytest.raises(ValueError, match=r"duplicate model \(column\) labels \['a'\]"):
+        metric(TRUTH_ABC, pd.DataFrame([[1.0, 2.0, 3.0]], columns=["a", "a", "b"]))
+
+
+def test_mixed_array_and_dataframe_match_by_position():
+    # The documented rule: with a plain array on either side, entries match by position.
+    values = SCORE_CBA.to_numpy()
+    assert mean_weighted_tau(TRUTH_ABC, values) == pytest.approx(1.0)
+    assert mean_weighted_tau(TRUTH_ABC.to_numpy(), SCORE_CBA) == pytest.approx(1.0)
+    assert top_k_regret(TRUTH_ABC, values) == 0.0
+    # labels are not required to be strings, nor the index to be a RangeIndex
+    ints = pd.DataFrame([[1.0, 2.0, 3.0]], columns=[10, 20, 30], index=[7])
+    assert mean_weighted_tau(ints, ints[[30, 10, 20]]) == pytest.approx(1.0)
+
+
+# -- tasks with fewer than two known models -----------------------------------------------
+def test_tasks_with_one_known_model_are_left_out():
+    Y = np.array([[1.0, 2.0, 3.0], [np.nan, 5.0, np.nan], [3.0, 2.0, 1.0]])
+    S = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    per_task = mean_weighted_tau(Y, S, nan_policy="omit", return_per_task=True)
+    np.testing.assert_allclose(per_task, [1.0, np.nan, -1.0])
+    assert mean_weighted_tau(Y, S, nan_policy="omit") == pytest.approx(0.0)
+    assert mean_weighted_tau(Y, S, nan_policy="omit", sample_weight=[3, 100, 1]) == 0.5
+    assert mean_pearson(Y, S, nan_policy="omit") == pytest.approx(0.0)
+    assert (
+        mean_ndcg(Y, S, nan_policy="omit", return_per_task=True)[1]
+        != mean_ndcg(Y, S, nan_policy="omit", return_per_task=True)[1]
+    )  # NaN
+    # regret is defined on one model: 0
+    np.testing.assert_allclose(
+        top_k_regret(Y, S, nan_policy="omit", return_per_task=True), [0.0, 0.0, 2.0]
+    )
+
+
+def test_no_task_with_two_known_models():
+    Y, S = np.ones((3, 1)), np.arange(3.0).reshape(3, 1)  # a one-model zoo
+    assert mean_weighted_tau(Y, S) == 0.0
+    assert mean_pearson(Y, S, zero_division=-1.0) == -1.0
+    with pytest.raises(ValueError, match="no task has two models of known performance"):
+        mean_weighted_tau(Y, S, zero_division="raise")
+    with pytest.raises(ValueError, match="no task has two models"):
+        mean_ndcg(Y, S)
+    assert top_k_regret(Y, S) == 0.0
+
+
+def test_sample_weight():
+    w = np.array([1.0, 0.0, 2.0, 0.0, 1.0])
+    for metric in (mean_weighted_tau, mean_pearson, mean_ndcg, top_k_regret):
+        kwargs = {"gains": "rank"} if metric is mean_ndcg else {}
+        per_task = metric(TRUTH, SCORE, return_per_task=True, **kwargs)
+        expected = np.average(per_task, weights=w)
+        assert metric(TRUTH, SCORE, sample_weight=w, **kwargs) == pytest.approx(expected)
+    with pytest.raises(ValueError, match=r"shape \(5,\)"):
+        mean_weighted_tau(TRUTH, SCORE, sample_weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="zero on every task"):
+        mean_weighted_tau(TRUTH, SCORE, sample_weight=np.zeros(5))
+
+
+# -- parameter validation -----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: mean_weighted_tau(TRUTH, SCORE, return_per_task="yes"), "return_per_task"),
+        (lambda: mean_weighted_tau(TRUTH, SCORE, convention="vigna"), "convention"),
+        (lambda: mean_pearson(TRUTH, SCORE, nan_policy="drop"), "nan_policy"),
+        (lambda: mean_ndcg(TRUTH, SCORE, k=0), "'k' parameter"),
+        (lambda: top_k_regret(TRUTH, SCORE, k=2.0), "'k' parameter"),
+        (lambda: weighted_tau(TRUTH[0], SCORE[0], zero_division="warn"), "zero_division"),
+        (lambda: mean_weighted_tau(None, SCORE), "'Y_true' parameter"),
+        (lambda: rank_scores(3.0), "'Y_score' parameter"),
+    ],
+)
+def test_validate_params(call, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        call()
+
+
+# -- ranks from scores --------------------------------------------------------------------
+def test_rank_scores():
+    S = np.array([[0.2, 0.9, 0.5, 0.9], [1.0, 2.0, 3.0, 4.0]])
+    np.testing.assert_array_equal(rank_scores(S), [[4, 1, 3, 1], [4, 3, 2, 1]])
+    assert rank_scores(S).dtype == np.int64
+    np.testing.assert_array_equal(rank_scores(pd.DataFrame(S)), rank_scores(S))
+    np.testing.assert_array_equal(rank_scores(pd.Series(S[1])), [4, 3, 2, 1])
+    with pytest.raises(ValueError, match="NaN"):
+        rank_scores([[1.0, np.nan]])
+    with pytest.raises(ValueError, match="infinity"):
+        rank_scores([[1.0, np.inf]])

@@ -47,3 +47,26 @@ def test_scorer_values_match_metrics():
 def test_unknown_scorer():
     with pytest.raises(ValueError, match="weighted_tau"):
         get_ranking_scorer("accuracy")
+
+
+def test_scorer_names_are_the_registry():
+    from skspider.metrics._scorer import _registry
+
+    assert get_ranking_scorer_names() == sorted(_registry())
+
+
+def test_weighted_tau_scorer_is_ranker_score_with_single_model_tasks():
+    # A fold may hold tasks with one known model: the scorer and ranker.score agree.
+    X, Y = _data()
+    Y[:3, 1:] = np.nan
+    ranker = PriorRanker().fit(X, Y)
+    scorer = get_ranking_scorer("weighted_tau")
+    assert scorer(ranker, X, Y) == pytest.approx(ranker.score(X, Y))
+    assert np.isfinite(cross_validate(PriorRanker(), X, Y, cv=KFold(4))["test_score"]).all()
+
+
+def test_make_ranking_scorer_validates_its_parameters():
+    with pytest.raises(ValueError, match="metric"):
+        make_ranking_scorer("weighted_tau")
+    with pytest.raises(ValueError, match="greater_is_better"):
+        make_ranking_scorer(top_k_regret, greater_is_better="no")

@@ -4,12 +4,16 @@ import pickle
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
+from sklearn.utils import estimator_checks
+from sklearn.utils.validation import check_is_fitted
 
 from skspider.base import Task
 from skspider.dummy import PriorRanker
+from skspider.metrics import rank_scores
 from skspider.tasks import TaskTokenizer
 
 
@@ -157,3 +161,115 @@ def test_pipeline_first_step_ignores_the_ranker_target():
     pipe = Pipeline([("tok", TaskTokenizer()), ("rank", PriorRanker())]).fit(tasks, Y)
     assert pipe.predict(tasks[:2]).shape == (2, 3)
     assert -1 <= pipe.score(tasks, Y) <= 1
+
+
+def test_pipeline_ranks_with_rank_scores():
+    # A Pipeline forwards predict but not predict_rank: rank_scores is the documented way.
+    tasks = make_tasks(4)
+    Y = np.array([[0, 1, 2], [0, 2, 1], [1, 2, 0], [0, 1, 2]])
+    pipe = Pipeline([("tok", TaskTokenizer()), ("rank", PriorRanker())]).fit(tasks, Y)
+    assert not hasattr(pipe, "predict_rank")
+    ranks = rank_scores(pipe.predict(tasks))
+    direct = PriorRanker().fit(TaskTokenizer().fit_transform(tasks), Y)
+    np.testing.assert_array_equal(ranks, direct.predict_rank(TaskTokenizer().fit_transform(tasks)))
+    np.testing.assert_array_equal(ranks[0], [3, 1, 2])
+
+
+# -- scikit-learn's contract --------------------------------------------------------------
+# TaskTokenizer's tags declare that X is not a 2-D array (two_d_array=False, as
+# TransferabilityRanker's), so the common checks of tests/test_common.py skip the
+# array-based checks. The array-free API checks run here, and the array-based ones have
+# their Task-based versions below (and in test_estimator_contract_with_tasks).
+ARRAY_FREE_CHECKS = [
+    "check_estimator_tags_renamed",
+    "check_valid_tag_types",
+    "check_estimator_repr",
+    "check_no_attributes_set_in_init",
+    "check_estimators_unfitted",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_mixin_order",
+    "check_transformers_unfitted",
+    "check_transformer_n_iter",
+    "check_parameters_default_constructible",
+    "check_get_params_invariance",
+    "check_set_params",
+]
+
+
+@pytest.mark.parametrize("check", ARRAY_FREE_CHECKS)
+def test_array_free_sklearn_checks(check):
+    getattr(estimator_checks, check)("TaskTokenizer", TaskTokenizer())
+
+
+def test_tags_say_x_is_not_an_array():
+    tags = TaskTokenizer().__sklearn_tags__()
+    assert not tags.input_tags.two_d_array and tags.requires_fit
+
+
+def test_fit_sets_only_trailing_underscore_attributes_and_transform_none():
+    tasks = make_tasks()
+    tok = TaskTokenizer()
+    before = dict(vars(tok))
+    with pytest.raises(NotFittedError):
+        check_is_fitted(tok)
+    tok.fit(tasks, np.ones((3, 2)))  # y (the ranker's target) is accepted and ignored
+    check_is_fitted(tok)
+    added = set(vars(tok)) - set(before)
+    assert added == {"n_features_in_"}
+    fitted = dict(vars(tok))
+    tok.transform(tasks)
+    assert vars(tok) == fitted  # transform changes nothing (check_dict_unchanged)
+
+
+def test_feature_dtypes_and_layouts():
+    task = make_tasks(1)[0]
+    expected = TaskTokenizer(normalize=False).fit_transform([task])[0]
+    for X in (
+        task.X.astype(np.float32),
+        np.asfortranarray(task.X),
+        task.X.astype(object),
+        task.X.tolist(),  # not an array (check_transformer_data_not_an_array)
+    ):
+        out = TaskTokenizer(normalize=False).fit_transform([Task(y=task.y, X=X)])[0]
+        assert out.dtype == np.float64
+        np.testing.assert_allclose(out, expected, rtol=1e-6)
+    ints = Task(y=task.y, X=np.arange(task.X.size).reshape(task.X.shape))
+    assert TaskTokenizer().fit_transform([ints])[0].dtype == np.float64
+
+
+def test_refused_feature_kinds():
+    task = make_tasks(1)[0]
+    with pytest.raises(TypeError, match="sparse features are not supported"):
+        TaskTokenizer().fit_transform([Task(y=task.y, X=sp.csr_matrix(task.X))])
+    with pytest.raises(ValueError, match="complex"):
+        TaskTokenizer().fit_transform([Task(y=task.y, X=task.X + 1j)])
+    with pytest.raises(TypeError, match="numeric"):
+        TaskTokenizer().fit_transform([Task(y=task.y, X=np.full(task.X.shape, "a"))])
+    with pytest.raises(ValueError, match="must be 2-D"):
+        TaskTokenizer().fit([Task(y=task.y, X=task.X[:, 0])])  # check_fit1d
+
+
+def test_small_tasks_one_feature_one_sample():
+    rng = np.random.default_rng(0)
+    one_feature = Task(y=np.arange(6) % 2, X=rng.normal(size=(6, 1)))
+    assert TaskTokenizer().fit_transform([one_feature])[0].shape == (2, 1)
+    one_sample = Task(y=np.array([3]), X=rng.normal(size=(1, 4)))
+    (token,) = TaskTokenizer(normalize=False).fit_transform([one_sample])
+    np.testing.assert_array_equal(token, one_sample.X)
+
+
+def test_subset_invariance_and_fit_transform_equals_fit_then_transform():
+    tasks = make_tasks(4)
+    tok = TaskTokenizer().fit(tasks)
+    whole = tok.transform(tasks)
+    for i in range(4):
+        np.testing.assert_array_equal(tok.transform(tasks[i : i + 1])[0], whole[i])
+    for a, b in zip(TaskTokenizer().fit_transform(tasks), whole):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_parameters_are_keyword_only_and_validated_in_fit():
+    with pytest.raises(TypeError):
+        TaskTokenizer(False)
+    with pytest.raises(ValueError, match="binning"):
+        TaskTokenizer(binning="log").fit(make_tasks())
