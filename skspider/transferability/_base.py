@@ -186,6 +186,8 @@ class BaseTransferabilityEstimator(BaseEstimator):
                     f"{name} needs class labels; y looks like continuous targets ({target})."
                 )
             y = np.asarray(y, dtype=np.float64)
+            # Targets have no classes: a refit on them must not keep an earlier fit's.
+            self.__dict__.pop("classes_", None)
             if not np.isfinite(y).all():
                 raise ValueError(f"{name}: y contains NaN or infinity.")
             return X, y.reshape(len(y), -1)
