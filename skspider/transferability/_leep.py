@@ -217,7 +217,7 @@ class NLEEP(BaseTransferabilityEstimator):
                 f"saturates at 0); using {self.n_components_} (at most one per "
                 f"{_SAMPLES_PER_COMPONENT} samples, at least one per class).",
                 SaturationWarning,
-                stacklevel=3,
+                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
             )
         gmm = GaussianMixture(
             n_components=self.n_components_,
@@ -233,6 +233,6 @@ class NLEEP(BaseTransferabilityEstimator):
                 f"{self.n_components_}): every mixture component holds one class, so the "
                 "score cannot rank PTMs on this task. Add samples or use fewer components.",
                 SaturationWarning,
-                stacklevel=3,
+                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
             )
         return score

@@ -529,7 +529,7 @@ class LogME(BaseTransferabilityEstimator):
                 f"updates (algorithm={self.algorithm!r}); their evidence is not at its "
                 "maximum. Increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
             )
         # Posterior mean m = (F^T F + t I)^{-1} F^T y = V diag(s / (s^2 + t)) U^T y.
         self.coef_ = coef_map(w / (sigma[:, None] + t[None, :]))

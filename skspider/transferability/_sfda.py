@@ -164,6 +164,6 @@ class SFDA(BaseTransferabilityEstimator):
                 "the classes are perfectly separable in this feature space, so the score "
                 "cannot rank PTMs on this task. Reduce the dimension or add samples.",
                 SaturationWarning,
-                stacklevel=3,
+                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
             )
         return score
