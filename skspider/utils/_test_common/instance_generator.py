@@ -115,6 +115,7 @@ OTCE_CHECKS = {
             "check_methods_sample_order_invariance",
             "check_methods_subset_invariance",
             "check_n_features_in",
+            "check_n_features_in_after_fitting",
             "check_pipeline_consistency",
             "check_positive_only_tag_during_fit",
             "check_readonly_memmap_input",
