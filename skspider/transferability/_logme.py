@@ -368,9 +368,10 @@ class LogME(BaseTransferabilityEstimator):
 
         - "converged": to the actual maximum. With ``t = alpha / beta`` fixed, the best
           ``beta`` has a closed form, which leaves a smooth function of ``log t``; its
-          stationary point (the fixed point of MacKay's updates) is found by Newton steps
-          safeguarded by bisection, until ``alpha / beta`` moves by less than ``tol``
-          (relative), with no epsilon in the updates. The eigenvalues are normalised by
+          global maximum is bracketed on a grid of ``log t`` and its stationary point (the
+          fixed point of MacKay's updates) refined by Newton steps safeguarded by bisection,
+          until ``alpha / beta`` moves by less than ``tol`` (relative), with no epsilon in
+          the updates. The eigenvalues are normalised by
           their mean first, so the score does not depend on the scale of the features
           (multiplying them by ``c`` maps ``alpha -> c^2 alpha`` and leaves the maximum
           evidence unchanged). When the evidence keeps growing towards ``alpha / beta -> 0``
@@ -378,9 +379,10 @@ class LogME(BaseTransferabilityEstimator):
         - "fixed_point": the iteration of You et al. (JMLR 2022), the default of the authors'
           code: from ``alpha = beta = 1``, at most 11 updates with ``1e-5`` added to their
           denominators, stopping at a relative change of ``alpha / beta`` below 1e-3. It can
-          stop short of the maximum, and it depends on the scale of the features (on the
-          reference problem of the tests, features times 1e3 move the score from 0.414 to
-          -0.073). Kept to compare with published numbers.
+          stop short of the maximum (a `~sklearn.exceptions.ConvergenceWarning` says so), and
+          it depends on the scale of the features (on reference problem A of the tests,
+          features times 1e3 move its score from -0.049 to -0.203, times 1e30 to -5.2).
+          Kept to compare with published numbers.
         - "icml": the original iteration of the ICML 2021 paper (tolerance 1e-2, strict;
           epsilon kept in the evidence), likewise from ``alpha = beta = 1``.
     logdet : {"exact", "authors"}, default="exact"
@@ -397,7 +399,8 @@ class LogME(BaseTransferabilityEstimator):
         1e-2 for "icml".
     max_iter : int, default=None
         Maximum number of updates per column. None uses the algorithm's value: 100 for
-        "converged" (it typically needs fewer than 10); the authors' 11 otherwise. A column
+        "converged" (it typically needs fewer than 10 updates, and about 40 bisections
+        at most); the authors' 11 otherwise. A column
         that stops at ``max_iter`` without meeting ``tol`` raises a
         `~sklearn.exceptions.ConvergenceWarning`.
 
