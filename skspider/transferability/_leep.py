@@ -164,7 +164,7 @@ class NLEEP(BaseTransferabilityEstimator):
     >>> from skspider.transferability import NLEEP
     >>> rng = np.random.default_rng(0)
     >>> y = np.repeat([0, 1], 50)
-    >>> separated = rng.normal(size=(100, 4)) + 6.0 * y[:, None]
+    >>> separated = rng.normal(size=(100, 4)) + 2.0 * y[:, None]
     >>> mixed = rng.normal(size=(100, 4))
     >>> est = NLEEP(n_components_per_class=2, random_state=0)
     >>> est.score(separated, y) > est.score(mixed, y)
