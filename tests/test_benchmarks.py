@@ -17,7 +17,7 @@ from skspider.transferability import LogME as _Ours
 
 class LogME:
     def fit(self, f, y):
-        return _Ours(logdet="authors").fit(f, y).score_
+        return _Ours(algorithm="fixed_point", logdet="authors").fit(f, y).score_
 """
 
 

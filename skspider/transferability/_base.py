@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy import special
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["BaseTransferabilityEstimator"]
 
@@ -18,6 +19,23 @@ InputKind = Literal["features", "probas"]
 # Rows of source probabilities may be off 1 by float32 rounding of a softmax; beyond this
 # they are not probabilities and are rejected (never silently renormalised).
 _PROBA_ATOL = 1e-3
+# Rows of X hashed (evenly spaced, with all of y and the shapes) to recognise the data a
+# transferability estimator was fitted on, in `score`.
+_FINGERPRINT_ROWS = 64
+
+
+def _fingerprint(X: np.ndarray, y: Any) -> str:
+    """A cheap digest of ``(X, y)``: shapes, dtype, all of ``y`` and a fixed sample of rows."""
+    y = np.asarray(y)
+    rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), _FINGERPRINT_ROWS)).astype(int))
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((X.shape, X.dtype.str, y.shape, y.dtype.str)).encode())
+    h.update(np.ascontiguousarray(X[rows]).tobytes())
+    if y.dtype.kind == "O":
+        h.update(repr(y.tolist()).encode())
+    else:
+        h.update(np.ascontiguousarray(y).tobytes())
+    return h.hexdigest()
 
 
 class BaseTransferabilityEstimator(BaseEstimator):
@@ -36,8 +54,14 @@ class BaseTransferabilityEstimator(BaseEstimator):
     ``fit(X, y)`` validates the input, calls the subclass's ``_fit(X, y)`` (which returns the
     score and may set fitted attributes) and stores it in ``score_``: higher = better for
     every method, whatever the sign convention of the original paper (documented per class).
-    ``score(X, y)`` returns the transferability of ``(X, y)`` from a clone, so it never
-    changes a fitted estimator.
+
+    ``score(X, y)`` is the transferability of ``(X, y)`` itself, not an evaluation of a
+    fitted model on new data (a transferability estimator has none): on an unfitted
+    estimator it is ``clone(self).fit(X, y).score_``; on a fitted one it is ``score_`` for
+    the data it was fitted on, and a `ValueError` for any other data. So
+    ``cross_val_score(LogME(), X, y)`` or a ``GridSearchCV`` over a transferability estimator,
+    which would otherwise silently return each test fold's transferability, raise a clear
+    error (see docs/conventions.rst).
 
     Input handling, common to all methods:
 
@@ -81,6 +105,7 @@ class BaseTransferabilityEstimator(BaseEstimator):
         raise NotImplementedError
 
     # -- the contract -------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> BaseTransferabilityEstimator:
         """Compute the transferability of ``(X, y)``.
 
@@ -96,18 +121,29 @@ class BaseTransferabilityEstimator(BaseEstimator):
         self : object
             With ``score_`` set.
         """
-        self._validate_params()
+        # A failed refit must not leave an earlier fit's score behind.
+        self.__dict__.pop("score_", None)
         X, y = self._validate_input(X, y)
-        self.score_ = float(self._fit(X, y))
-        if not np.isfinite(self.score_):
+        score = float(self._fit(X, y))
+        if not np.isfinite(score):
             raise ValueError(
-                f"{type(self).__name__} produced a non-finite score ({self.score_}); the input "
+                f"{type(self).__name__} produced a non-finite score ({score}); the input "
                 "is degenerate (e.g. constant features)."
             )
+        self.score_ = score
         return self
 
     def score(self, X: Any, y: Any) -> float:
-        """The transferability of ``(X, y)``: ``clone(self).fit(X, y).score_``.
+        """The transferability of ``(X, y)``, higher = better.
+
+        Unlike a predictor's ``score``, this does not evaluate a fitted model on new data:
+        a transferability estimator scores the data it is given. On an unfitted estimator
+        it returns ``clone(self).fit(X, y).score_`` (the one-liner ``LogME().score(X, y)``);
+        on a fitted one, ``score_`` if ``(X, y)`` is the data it was fitted on, and a
+        `ValueError` otherwise. That error is what ``cross_val_score``, ``cross_validate``
+        and ``GridSearchCV`` meet when handed a transferability estimator (they fit on one
+        fold and score another), instead of silently returning each fold's
+        transferability.
 
         Parameters
         ----------
@@ -120,8 +156,30 @@ class BaseTransferabilityEstimator(BaseEstimator):
         -------
         score : float
             Higher = better.
+
+        Raises
+        ------
+        ValueError
+            On a fitted estimator, for data other than the data it was fitted on.
         """
-        return clone(self).fit(X, y).score_
+        if not (hasattr(self, "_fit_fingerprint") and hasattr(self, "score_")):
+            return clone(self).fit(X, y).score_
+        check_is_fitted(self)
+        name = type(self).__name__
+        if y is None:
+            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        # Validated as in fit (the standard n_features_in_ message first), then compared.
+        Xv, yv = self._check_arrays(X, y, reset=False)
+        if _fingerprint(Xv, yv) != self._fit_fingerprint:
+            raise ValueError(
+                f"{name}.score(X, y) on a fitted estimator: (X, y) is not the data it was "
+                f"fitted on. A transferability estimator scores the data it is given; it has "
+                f"no fitted model to evaluate on new data, so cross-validation "
+                f"(cross_val_score, GridSearchCV) cannot use it. For the transferability of "
+                f"new data use {name}().score(X, y) or clone(est).fit(X, y).score_; for the "
+                f"fitted data, est.score_."
+            )
+        return self.score_
 
     def score_models(self, Xs: Sequence[Any], y: Any) -> np.ndarray:
         """Scores of several PTMs on one task, one array of ``Xs`` per PTM.
@@ -144,7 +202,7 @@ class BaseTransferabilityEstimator(BaseEstimator):
         scores : ndarray of shape (len(Xs),)
             Higher = better.
         """
-        return np.array([self.score(X, y) for X in Xs], dtype=np.float64)
+        return np.array([clone(self).fit(X, y).score_ for X in Xs], dtype=np.float64)
 
     def _scores_whole_task(self) -> bool:
         """Whether callers must hand `score_models` every PTM of a task at once.
@@ -162,15 +220,8 @@ class BaseTransferabilityEstimator(BaseEstimator):
         name = type(self).__name__
         if y is None:
             raise ValueError(f"{name} requires y to be passed, but the target y is None.")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            dtype=[np.float64, np.float32] if self._keep_float32 else np.float64,
-            multi_output=self.supports_regression,
-            y_numeric=False,
-            ensure_min_samples=2,
-        )
+        X, y = self._check_arrays(X, y, reset=True)
+        self._fit_fingerprint = _fingerprint(X, y)
         if self.input_kind == "probas":
             if getattr(self, "source_output", "probas") == "logits":
                 # Softmax in a new array (scipy's is stable): X is never modified.
@@ -186,6 +237,8 @@ class BaseTransferabilityEstimator(BaseEstimator):
                     f"{name} needs class labels; y looks like continuous targets ({target})."
                 )
             y = np.asarray(y, dtype=np.float64)
+            # Targets have no classes: a refit on them must not keep an earlier fit's.
+            self.__dict__.pop("classes_", None)
             if not np.isfinite(y).all():
                 raise ValueError(f"{name}: y contains NaN or infinity.")
             return X, y.reshape(len(y), -1)
@@ -208,6 +261,18 @@ class BaseTransferabilityEstimator(BaseEstimator):
                 f"classes {small[:10].tolist()} have fewer."
             )
         return X, y.astype(np.intp)
+
+    def _check_arrays(self, X: Any, y: Any, *, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        return validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=[np.float64, np.float32] if self._keep_float32 else np.float64,
+            multi_output=self.supports_regression,
+            y_numeric=False,
+            ensure_min_samples=2,
+        )
 
     def _check_probas(self, P: np.ndarray) -> None:
         name = type(self).__name__

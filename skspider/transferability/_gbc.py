@@ -38,11 +38,10 @@ class GBC(BaseTransferabilityEstimator):
     ----------
     pca_dim : int or None, default=64
         Number of principal components the features are projected on first (clipped to
-        ``min(n_samples, n_features)``), as in the paper. None uses the raw features.
+        ``min(n_samples, n_features)``), as in the paper; the PCA is exact and
+        deterministic. None uses the raw features.
     gaussian : {"spherical", "diagonal"}, default="spherical"
         Covariance model of each class. The paper found spherical the more robust.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the PCA when scikit-learn picks its randomized solver (large inputs).
 
     Attributes
     ----------
@@ -83,21 +82,19 @@ class GBC(BaseTransferabilityEstimator):
     _parameter_constraints: dict = {
         "pca_dim": [Interval(Integral, 1, None, closed="left"), None],
         "gaussian": [StrOptions({"spherical", "diagonal"})],
-        "random_state": ["random_state"],
     }
 
     def __init__(
         self,
+        *,
         pca_dim: int | None = 64,
         gaussian: Literal["spherical", "diagonal"] = "spherical",
-        random_state=None,
     ):
         self.pca_dim = pca_dim
         self.gaussian = gaussian
-        self.random_state = random_state
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
-        X, _ = pca_reduce(X, self.pca_dim, self.random_state)
+        X, _ = pca_reduce(X, self.pca_dim)
         n_classes = len(self.classes_)
         mu, _ = class_means(X, y, n_classes)
         var = np.empty_like(mu)

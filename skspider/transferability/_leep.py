@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 from typing import ClassVar, Literal
 
@@ -12,8 +13,16 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base._numeric import class_sums
 from ._base import BaseTransferabilityEstimator
+from ._sfda import SaturationWarning
 
 __all__ = ["LEEP", "NLEEP"]
+
+# N-LEEP's mixture gets at most one component per this many samples (but at least one per
+# class): with about one sample per component the posteriors are one-hot, every component
+# is pure, and the score is 0, its maximum, whatever the features.
+_SAMPLES_PER_COMPONENT = 5
+# A score within this of 0 (N-LEEP's maximum) is saturated.
+_SATURATION_ATOL = 1e-6
 
 
 def _leep(P: np.ndarray, y: np.ndarray, n_classes: int) -> float:
@@ -86,7 +95,7 @@ class LEEP(BaseTransferabilityEstimator):
     input_kind: ClassVar[str] = "probas"
     _parameter_constraints: dict = {"source_output": [StrOptions({"probas", "logits"})]}
 
-    def __init__(self, source_output: Literal["probas", "logits"] = "probas"):
+    def __init__(self, *, source_output: Literal["probas", "logits"] = "probas"):
         self.source_output = source_output
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
@@ -105,7 +114,10 @@ class NLEEP(BaseTransferabilityEstimator):
     ----------
     n_components_per_class : int, default=5
         Mixture components per target class (the paper's ratio). The total is capped at
-        the number of samples.
+        ``max(n_classes, n_samples // 5)``, at least five samples per component on average
+        (a mixture with about one sample per component memorises the samples: its
+        posteriors are one-hot and N-LEEP is 0, its maximum, whatever the features); a
+        `SaturationWarning` says when the cap applies, and when the score still reaches 0.
     variance : float, default=0.8
         Fraction of the variance the PCA keeps, in (0, 1]; 1 keeps every component.
     covariance_type : {"diag", "full", "spherical", "tied"}, default="diag"
@@ -124,7 +136,7 @@ class NLEEP(BaseTransferabilityEstimator):
     score_ : float
         The N-LEEP score, at most 0; higher = better.
     n_components_ : int
-        Number of mixture components used.
+        Number of mixture components used (after the cap, see ``n_components_per_class``).
     n_pca_components_ : int
         Number of PCA components kept.
     classes_ : ndarray of shape (n_classes,)
@@ -152,7 +164,7 @@ class NLEEP(BaseTransferabilityEstimator):
     >>> from skspider.transferability import NLEEP
     >>> rng = np.random.default_rng(0)
     >>> y = np.repeat([0, 1], 50)
-    >>> separated = rng.normal(size=(100, 4)) + 6.0 * y[:, None]
+    >>> separated = rng.normal(size=(100, 4)) + 2.0 * y[:, None]
     >>> mixed = rng.normal(size=(100, 4))
     >>> est = NLEEP(n_components_per_class=2, random_state=0)
     >>> est.score(separated, y) > est.score(mixed, y)
@@ -195,7 +207,18 @@ class NLEEP(BaseTransferabilityEstimator):
             pca = PCA(n_components=min(X.shape), svd_solver="full")
         Z = pca.fit_transform(X)
         self.n_pca_components_ = Z.shape[1]
-        self.n_components_ = min(self.n_components_per_class * n_classes, X.shape[0])
+        n = X.shape[0]
+        wanted = self.n_components_per_class * n_classes
+        self.n_components_ = min(wanted, max(n_classes, n // _SAMPLES_PER_COMPONENT))
+        if self.n_components_ < wanted:
+            warnings.warn(
+                f"NLEEP: {wanted} mixture components ({self.n_components_per_class} per class "
+                f"x {n_classes} classes) for {n} samples would memorise the samples (N-LEEP "
+                f"saturates at 0); using {self.n_components_} (at most one per "
+                f"{_SAMPLES_PER_COMPONENT} samples, at least one per class).",
+                SaturationWarning,
+                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
+            )
         gmm = GaussianMixture(
             n_components=self.n_components_,
             covariance_type=self.covariance_type,
@@ -203,4 +226,13 @@ class NLEEP(BaseTransferabilityEstimator):
             reg_covar=self.reg_covar,
             random_state=self.random_state,
         ).fit(Z)
-        return _leep(gmm.predict_proba(Z), y, n_classes)
+        score = _leep(gmm.predict_proba(Z), y, n_classes)
+        if score >= -_SATURATION_ATOL:
+            warnings.warn(
+                f"NLEEP saturated at {score:.3g} (n_samples={n}, n_components="
+                f"{self.n_components_}): every mixture component holds one class, so the "
+                "score cannot rank PTMs on this task. Add samples or use fewer components.",
+                SaturationWarning,
+                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
+            )
+        return score

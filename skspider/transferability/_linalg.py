@@ -30,17 +30,21 @@ def logdet_spd(A: np.ndarray) -> float:
     return 2.0 * np.log(np.diag(L)).sum()
 
 
-def pca_reduce(
-    X: np.ndarray, n_components: int | float | None, random_state=None
-) -> tuple[np.ndarray, PCA | None]:
+def pca_reduce(X: np.ndarray, n_components: int | float | None) -> tuple[np.ndarray, PCA | None]:
     """Project ``X`` on its first principal components (``None``: return ``X`` unchanged).
 
     An integer ``n_components`` larger than ``min(n_samples, n_features)`` is clipped to it,
     as the authors' implementations do, so small tasks are not an error.
+
+    The PCA is exact and deterministic: an eigendecomposition of the covariance when
+    ``n_samples >= n_features`` (one pass over ``X``), a full SVD otherwise. scikit-learn's
+    "auto" would pick a randomized solver on large inputs, whose result (hence the score)
+    changes from call to call unless seeded.
     """
     if n_components is None:
         return X, None
     if not isinstance(n_components, float):
         n_components = min(int(n_components), *X.shape)
-    pca = PCA(n_components=n_components, random_state=random_state)
+    solver = "covariance_eigh" if X.shape[0] >= X.shape[1] else "full"
+    pca = PCA(n_components=n_components, svd_solver=solver)
     return pca.fit_transform(X), pca

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy import linalg
 from scipy.linalg import blas, lapack
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -18,9 +20,17 @@ __all__ = ["LogME"]
 
 # The constants of the original algorithms (You et al.): starting point alpha = beta = 1, a
 # small epsilon in the denominators of the updates, and the relative tolerance on
-# t = alpha / beta (1e-3 for the fixed point; 1e-2 for the ICML iteration, strict "<").
+# t = alpha / beta (1e-3 for the fixed point; 1e-2 for the ICML iteration, strict "<"), at
+# most 11 updates. The default "converged" algorithm stops when log(alpha / beta) moves by
+# less than 1e-10 (Newton steps, safeguarded by bisection, converge in a few steps; 100
+# bisections would shrink any bracket below the tolerance).
 _EPS = 1e-5
-_DEFAULT_TOL = {"fixed_point": 1e-3, "icml": 1e-2}
+_DEFAULT_TOL = {"converged": 1e-10, "fixed_point": 1e-3, "icml": 1e-2}
+_DEFAULT_MAX_ITER = {"converged": 100, "fixed_point": 11, "icml": 11}
+# The bracket of log(t / sigma) searched by "converged": beyond it, every direction is
+# shrunk entirely (t >> sigma_max) or not at all (t << sigma_min) to float64 precision,
+# so the evidence equals its limit there.
+_LOG_T_MARGIN = 40.0
 
 # Row (or column) block, in elements, of a float32 input converted to float64 on the fly:
 # the Gram matrix is accumulated in float64 without a full float64 copy of the features.
@@ -132,6 +142,10 @@ def _spectrum(F: np.ndarray, Y: np.ndarray | None, labels: np.ndarray | None):
     n, d = F.shape
     if labels is not None:
         n_classes = int(labels.max()) + 1
+    too_large = (
+        "LogME: the features are too large for their Gram matrix to be formed in float64 "
+        "(it overflows); rescale them (LogME's default score does not depend on the scale)."
+    )
     if n >= d:
         G = np.zeros((d, d), order="F")
         B = np.zeros((d, n_classes if labels is not None else Y.shape[1]))
@@ -141,6 +155,9 @@ def _spectrum(F: np.ndarray, Y: np.ndarray | None, labels: np.ndarray | None):
                 B += Fb.T @ Y[sl]
             else:
                 B += class_sums(Fb, labels[sl], n_classes).T
+        # The diagonal holds the largest entries of a Gram matrix: one overflow shows there.
+        if not np.isfinite(np.diagonal(G)).all():
+            raise ValueError(too_large)
         eig = _ImplicitEigh(G)
         keep = _rank_mask(eig.sigma, n, d)
         sigma = eig.sigma[keep]
@@ -154,6 +171,8 @@ def _spectrum(F: np.ndarray, Y: np.ndarray | None, labels: np.ndarray | None):
     K = np.zeros((n, n), order="F")
     for _, Fc in _blocks(F, axis=1):
         K = _add_gram(K, Fc.T)
+    if not np.isfinite(np.diagonal(K)).all():
+        raise ValueError(too_large)
     eig = _ImplicitEigh(K)
     keep = _rank_mask(eig.sigma, n, d)
     sigma = eig.sigma[keep]
@@ -191,6 +210,7 @@ def _evidence_iteration(sigma, w, y_sq, n, d, *, tol, max_iter, strict, eps_in_e
     m2 = np.zeros(n_cols)
     res2 = np.zeros(n_cols)
     n_iter = np.zeros(n_cols, dtype=np.intp)
+    converged = np.zeros(n_cols, dtype=bool)
     active = np.arange(n_cols)
     for _ in range(max_iter):
         if active.size == 0:
@@ -208,6 +228,7 @@ def _evidence_iteration(sigma, w, y_sq, n, d, *, tol, max_iter, strict, eps_in_e
         n_iter[active] += 1
         change = np.abs(alpha_a / beta_a - t) / t
         done = change < tol if strict else change <= tol
+        converged[active[done]] = True
         active = active[~done]
     log_det = np.log(alpha[None, :] + beta[None, :] * sig).sum(axis=0)
     if logdet == "exact":
@@ -222,7 +243,103 @@ def _evidence_iteration(sigma, w, y_sq, n, d, *, tol, max_iter, strict, eps_in_e
         - alpha / 2.0 * (m2 + pad)
         - n / 2.0 * np.log(2 * np.pi)
     ) / n
-    return evidence, alpha, beta, t_used, n_iter
+    return evidence, alpha, beta, t_used, n_iter, converged
+
+
+def _profile_terms(s, w2, r0, n, u):
+    """``g = 2 dL/du`` and ``dg/du`` of the evidence profiled over beta, at ``t = exp(u)``
+    (one per column); ``s`` (k,) the eigenvalues, ``w2`` (k, a) and ``r0`` (a,) the squared
+    target coordinates inside and outside the span of the features.
+
+    With ``t = alpha / beta`` fixed, the evidence is maximal at ``beta = n / E(t)``,
+    ``E(t) = sum_i w2_i t / (t + s_i) + r0`` (the residual plus ``t`` times the squared norm
+    of the posterior mean), which leaves ``2 L(t) = -n log E(t) + k log t
+    - sum_i log(t + s_i) + const``. Its derivative in ``u = log t`` is
+    ``g = n R / E - (n - gamma)``, with ``R`` the squared residual and ``gamma =
+    sum_i s_i / (t + s_i)``: zero exactly at the fixed point of MacKay's updates. ``g`` is
+    computed in whichever of two equal forms has no cancellation (``n - gamma`` is small
+    for small ``t``, ``R / E`` is close to 1 for large ``t``).
+    """
+    t = np.exp(u)
+    den = t + s[:, None]
+    a = t / den  # the shrinkage t / (t + s) of each direction
+    b = s[:, None] / den  # 1 - a
+    E = (w2 * a).sum(axis=0) + r0
+    R = (w2 * a * a).sum(axis=0) + r0  # the squared residual
+    P = (w2 * a * b).sum(axis=0)  # t E'(t) = E - R
+    gamma = b.sum(axis=0)
+    g = np.where(
+        gamma > 0.5 * s.size,
+        n * R / E - (n - s.size) - a.sum(axis=0),
+        gamma - n * P / E,
+    )
+    dR = 2.0 * (w2 * a * a * b).sum(axis=0)  # t R'(t)
+    dg = n * (dR / E - R * P / E**2) - (a * b).sum(axis=0)
+    return g, dg
+
+
+def _maximize_evidence(sigma, w, y_sq, n, *, tol, max_iter):
+    """The (alpha, beta) of maximum evidence, per target column (see `_profile_terms`).
+
+    The eigenvalues are divided by their mean first: the evidence profile is then the same
+    function of ``u = log(alpha / beta)`` whatever the scale of the features (``F -> c F``
+    maps the maximiser ``t -> c^2 t`` and leaves the maximum unchanged), so the search, and
+    its result, are scale-free. The profile is evaluated on a grid of ``u`` (steps of 1,
+    one matrix product for all columns) spanning every regime from ``t << s_min`` to
+    ``t >> s_max``; the best grid point brackets the global maximum, which Newton steps on
+    ``g = dL/du``, safeguarded by bisection, then refine. A best point at an end of the grid
+    means the supremum is a limit (no signal in the column: ``t -> inf``; or a perfect fit:
+    ``t -> 0``), which the evidence there equals to float64 precision.
+
+    Returns the evidence per sample, ``t`` (in the units of ``sigma``), ``beta``, the number
+    of Newton updates and the convergence mask.
+    """
+    scale = sigma.mean()
+    s = sigma / scale
+    k = s.size
+    w2 = w**2
+    # The part of the targets outside the span of the features; exactly 0 when the features
+    # span R^n (rank n, as when n <= d), where a float remainder would add a spurious plateau.
+    r0 = np.maximum(y_sq - w2.sum(axis=0), 0.0) if k < n else np.zeros(w.shape[1])
+
+    def profile(u):  # 2 n L(u) up to a constant, (len(u), n_cols)
+        t = np.exp(u)[:, None]
+        E = (t / (t + s[None, :])) @ w2 + r0
+        log_det = np.log(t + s[None, :]).sum(axis=1, keepdims=True) - k * np.log(t)
+        return -n * np.log(E) - log_det
+
+    grid = np.arange(np.log(s.min()) - _LOG_T_MARGIN, np.log(s.max()) + _LOG_T_MARGIN + 1.0)
+    best = np.argmax(profile(grid), axis=0)
+    u = grid[best]
+    lo = grid[np.maximum(best - 1, 0)]
+    hi = grid[np.minimum(best + 1, grid.size - 1)]
+    n_iter = np.zeros(w.shape[1], dtype=np.intp)
+    converged = (best == 0) | (best == grid.size - 1)  # the supremum is a limit
+    active = np.flatnonzero(~converged)
+    for _ in range(max_iter):
+        if active.size == 0:
+            break
+        ua, la, ha = u[active], lo[active], hi[active]
+        g, dg = _profile_terms(s, w2[:, active], r0[active], n, ua)
+        # A maximum stays inside the bracket: it lies right of a point where L increases.
+        la, ha = np.where(g > 0, ua, la), np.where(g > 0, ha, ua)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = -g / dg
+        newton = (dg < 0) & (ua + step >= la) & (ua + step <= ha)
+        new = np.where(newton, ua + step, 0.5 * (la + ha))
+        lo[active], hi[active], u[active] = la, ha, new
+        n_iter[active] += 1
+        done = (newton & (np.abs(step) <= tol)) | (ha - la <= tol)
+        converged[active[done]] = True
+        active = active[~done]
+    t = np.exp(u)
+    E = (w2 * (t / (t + s[:, None]))).sum(axis=0) + r0
+    beta = n / E
+    # The evidence at the maximum, in the normalised units (no large cancelling logarithms):
+    # beta E = n, so the two quadratic terms of the evidence sum to n / 2.
+    log_det = np.log(t + s[:, None]).sum(axis=0) - k * np.log(t)
+    evidence = 0.5 * (n * np.log(beta) - log_det - n - n * np.log(2 * np.pi)) / n
+    return evidence, t * scale, beta, n_iter, converged
 
 
 class LogME(BaseTransferabilityEstimator):
@@ -246,23 +363,46 @@ class LogME(BaseTransferabilityEstimator):
 
     Parameters
     ----------
-    algorithm : {"fixed_point", "icml"}, default="fixed_point"
-        "fixed_point": the iteration of You et al. (JMLR 2022), the default of the authors'
-        code (tolerance 1e-3 on ``alpha / beta``). "icml": the original iteration of the
-        ICML 2021 paper (tolerance 1e-2, strict; epsilon kept in the evidence). Both start
-        from ``alpha = beta = 1`` and run at most ``max_iter`` updates.
+    algorithm : {"converged", "fixed_point", "icml"}, default="converged"
+        How the evidence is maximised over ``alpha, beta``.
+
+        - "converged": to the actual maximum. With ``t = alpha / beta`` fixed, the best
+          ``beta`` has a closed form, which leaves a smooth function of ``log t``; its
+          global maximum is bracketed on a grid of ``log t`` and its stationary point (the
+          fixed point of MacKay's updates) refined by Newton steps safeguarded by bisection,
+          until ``alpha / beta`` moves by less than ``tol`` (relative), with no epsilon in
+          the updates. The eigenvalues are normalised by
+          their mean first, so the score does not depend on the scale of the features
+          (multiplying them by ``c`` maps ``alpha -> c^2 alpha`` and leaves the maximum
+          evidence unchanged). When the evidence keeps growing towards ``alpha / beta -> 0``
+          or ``inf`` (a perfect fit, or no signal in a column), its limit is reported.
+        - "fixed_point": the iteration of You et al. (JMLR 2022), the default of the authors'
+          code: from ``alpha = beta = 1``, at most 11 updates with ``1e-5`` added to their
+          denominators, stopping at a relative change of ``alpha / beta`` below 1e-3. It can
+          stop short of the maximum (a `~sklearn.exceptions.ConvergenceWarning` says so), and
+          it depends on the scale of the features (on reference problem A of the tests,
+          features times 1e3 move its score from -0.049 to -0.203, times 1e30 to -5.2).
+          Kept to compare with published numbers.
+        - "icml": the original iteration of the ICML 2021 paper (tolerance 1e-2, strict;
+          epsilon kept in the evidence), likewise from ``alpha = beta = 1``.
     logdet : {"exact", "authors"}, default="exact"
         How ``log|A|``, ``A = alpha I + beta F^T F`` (D x D), is computed. "exact": the true
         value, where each of the ``D - k`` zero eigenvalues of ``F^T F`` (``k`` = rank of
         ``F``, at most N) contributes ``log(alpha)``. "authors": only the ``k`` nonzero
         terms, as the authors' fixed-point code does; this reproduces its (wrong) numbers
-        when N < D (e.g. 2.219 instead of 0.148 on a 40 x 64 problem) and agrees with
-        "exact" when the features have full column rank.
+        when N < D (e.g. 2.219 instead of 0.148 on a 40 x 64 problem; that value depends on
+        the scale of the features) and agrees with "exact" when the features have full
+        column rank.
     tol : float, default=None
         Relative tolerance on ``alpha / beta`` between two updates. None uses the
-        algorithm's published value (1e-3 for "fixed_point", 1e-2 for "icml").
-    max_iter : int, default=11
-        Maximum number of updates per column (the authors' value).
+        algorithm's value: 1e-10 for "converged"; the published 1e-3 for "fixed_point" and
+        1e-2 for "icml".
+    max_iter : int, default=None
+        Maximum number of updates per column. None uses the algorithm's value: 100 for
+        "converged" (it typically needs fewer than 10 updates, and about 40 bisections
+        at most); the authors' 11 otherwise. A column
+        that stops at ``max_iter`` without meeting ``tol`` raises a
+        `~sklearn.exceptions.ConvergenceWarning`.
 
     Attributes
     ----------
@@ -277,7 +417,8 @@ class LogME(BaseTransferabilityEstimator):
     coef_ : ndarray of shape (n_targets, n_features)
         Posterior mean weights, per column (``predict`` uses them).
     n_iter_ : ndarray of shape (n_targets,)
-        Number of updates run per column.
+        Number of updates run per column (0 for a "converged" column whose maximum is a
+        limit, see ``algorithm``).
     classes_ : ndarray of shape (n_classes,)
         The original class labels (classification only).
     n_features_in_ : int
@@ -324,24 +465,29 @@ class LogME(BaseTransferabilityEstimator):
     _keep_float32: ClassVar[bool] = True
 
     _parameter_constraints: dict = {
-        "algorithm": [StrOptions({"fixed_point", "icml"})],
+        "algorithm": [StrOptions({"converged", "fixed_point", "icml"})],
         "logdet": [StrOptions({"exact", "authors"})],
         "tol": [Interval(Real, 0, None, closed="neither"), None],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
         self,
         *,
-        algorithm: Literal["fixed_point", "icml"] = "fixed_point",
+        algorithm: Literal["converged", "fixed_point", "icml"] = "converged",
         logdet: Literal["exact", "authors"] = "exact",
         tol: float | None = None,
-        max_iter: int = 11,
+        max_iter: int | None = None,
     ):
         self.algorithm = algorithm
         self.logdet = logdet
         self.tol = tol
         self.max_iter = max_iter
+
+    def _validate_input(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        # Remember whether regression targets came 1-D, for the shape of `predict`.
+        self._y_1d = np.ndim(y) == 1
+        return super()._validate_input(X, y)
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
         n, d = X.shape
@@ -356,18 +502,38 @@ class LogME(BaseTransferabilityEstimator):
         if sigma.size == 0:
             raise ValueError("LogME: the features are all zero; the evidence is undefined.")
         tol = _DEFAULT_TOL[self.algorithm] if self.tol is None else self.tol
-        evidence, alpha, beta, t, n_iter = _evidence_iteration(
-            sigma,
-            w,
-            y_sq,
-            n,
-            d,
-            tol=tol,
-            max_iter=self.max_iter,
-            strict=self.algorithm == "icml",
-            eps_in_evidence=self.algorithm == "icml",
-            logdet=self.logdet,
-        )
+        max_iter = _DEFAULT_MAX_ITER[self.algorithm] if self.max_iter is None else self.max_iter
+        if self.algorithm == "converged":
+            evidence, t, beta, n_iter, converged = _maximize_evidence(
+                sigma, w, y_sq, n, tol=tol, max_iter=max_iter
+            )
+            alpha = t * beta
+            if self.logdet == "authors":
+                # The authors' log|A| leaves out log(alpha) for each zero eigenvalue of F^T F.
+                evidence = evidence + (d - sigma.size) * np.log(alpha) / (2.0 * n)
+        else:
+            evidence, alpha, beta, t, n_iter, converged = _evidence_iteration(
+                sigma,
+                w,
+                y_sq,
+                n,
+                d,
+                tol=tol,
+                max_iter=max_iter,
+                strict=self.algorithm == "icml",
+                eps_in_evidence=self.algorithm == "icml",
+                logdet=self.logdet,
+            )
+        if not converged.all():
+            bad = np.flatnonzero(~converged)
+            warnings.warn(
+                f"LogME: {bad.size} of {converged.size} target columns (e.g. {bad[:5].tolist()}) "
+                f"did not reach the tolerance {tol:g} on alpha / beta in max_iter={max_iter} "
+                f"updates (algorithm={self.algorithm!r}); their evidence is not at its "
+                "maximum. Increase max_iter.",
+                ConvergenceWarning,
+                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
+            )
         # Posterior mean m = (F^T F + t I)^{-1} F^T y = V diag(s / (s^2 + t)) U^T y.
         self.coef_ = coef_map(w / (sigma[:, None] + t[None, :]))
         self.evidence_, self.alpha_, self.beta_, self.n_iter_ = evidence, alpha, beta, n_iter
@@ -391,5 +557,6 @@ class LogME(BaseTransferabilityEstimator):
         X = validate_data(self, X, reset=False, dtype=np.float64)
         out = X @ self.coef_.T
         if self._regression:
-            return out
+            # 1-D targets at fit: 1-D predictions.
+            return out[:, 0] if self._y_1d else out
         return self.classes_[np.argmax(out, axis=1)]

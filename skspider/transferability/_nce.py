@@ -64,7 +64,7 @@ class NCE(BaseTransferabilityEstimator):
     input_kind: ClassVar[str] = "probas"
     _parameter_constraints: dict = {"source_output": [StrOptions({"probas", "logits"})]}
 
-    def __init__(self, source_output: Literal["probas", "logits"] = "probas"):
+    def __init__(self, *, source_output: Literal["probas", "logits"] = "probas"):
         self.source_output = source_output
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:

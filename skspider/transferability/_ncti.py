@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from numbers import Integral
 from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils._param_validation import Interval
@@ -48,36 +48,24 @@ class NCTI(BaseTransferabilityEstimator):
 
         NCTI = minmax(seli) + minmax(ncc) - minmax(vc)      (higher = better)
 
-    Use `score_models` with every PTM's features of one task (`TransferabilityRanker` does).
-    ``fit`` on ONE PTM computes its raw terms (useful for inspection); its ``score_`` is the
-    set-of-one value, 0 (every term ties with itself), and a `UserWarning` says so.
+    Use `score_models` with the features of at least two PTMs on one task
+    (`TransferabilityRanker` does). A score of ONE PTM does not exist: ``fit(X, y)`` on a
+    single feature array raises a `ValueError` (the min-max over a set of one would be a
+    constant 0, whatever the PTM), and so does `score_models` with fewer than two PTMs.
+    For the same reason NCTI declares, through its tags, that it does not take a 2-D array
+    on its own, so scikit-learn's array-based common checks are skipped (instead of passing
+    vacuously on constants); tests/transferability/test_ncti.py tests its API.
 
     Parameters
     ----------
     pca_dim : int, default=64
-        PCA dimension (clipped to ``min(n_samples, n_features)``), the authors' setting.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the PCA when scikit-learn picks its randomized solver (large inputs).
+        PCA dimension (clipped to ``min(n_samples, n_features)``), the authors' setting. The
+        PCA is exact and deterministic.
     n_jobs : int or None, default=None
         PTMs processed in parallel by `score_models` (joblib; None = 1 unless in a
         ``joblib.parallel_config`` context).
     verbose : int, default=0
         joblib progress messages in `score_models`.
-
-    Attributes
-    ----------
-    score_ : float
-        0.0 after ``fit`` on a single PTM (see above).
-    seli_ : float
-        Nuclear norm of the centred LDA projection.
-    ncc_ : float
-        Mean LDA posterior of the true class.
-    vc_ : float
-        Log of the summed per-class nuclear norms of the posteriors.
-    classes_ : ndarray of shape (n_classes,)
-        The class labels.
-    n_features_in_ : int
-        Number of features.
 
     See Also
     --------
@@ -106,25 +94,23 @@ class NCTI(BaseTransferabilityEstimator):
     _min_samples_per_class = 2
     _parameter_constraints: dict = {
         "pca_dim": [Interval(Integral, 1, None, closed="left")],
-        "random_state": ["random_state"],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
 
     def __init__(
         self,
+        *,
         pca_dim: int = 64,
-        random_state=None,
         n_jobs: int | None = None,
         verbose: int = 0,
     ):
         self.pca_dim = pca_dim
-        self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
 
     def _terms(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
-        Z, pca = pca_reduce(X, self.pca_dim, self.random_state)
+        Z, pca = pca_reduce(X, self.pca_dim)
         shrinkage = max(np.exp(-pca.explained_variance_[:_N_VARIANCES].sum()), _MIN_SHRINKAGE)
         if shrinkage == _MIN_SHRINKAGE:
             lda = LinearDiscriminantAnalysis(solver="svd")
@@ -139,16 +125,46 @@ class NCTI(BaseTransferabilityEstimator):
         )
         return float(seli), float(ncc), float(vc)
 
+    def fit(self, X: Any, y: Any) -> NCTI:
+        """Not defined for one PTM: raises a `ValueError` (use `score_models`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The features of one PTM.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Raises
+        ------
+        ValueError
+            Always: NCTI normalises its terms over a set of PTMs.
+        """
+        raise ValueError(
+            "NCTI is set-level: it normalises its terms over the PTMs scored together, so a "
+            "single PTM has no score (a set of one would score 0 whatever the PTM). Use "
+            "NCTI().score_models([X_ptm1, X_ptm2, ...], y) with the features of at least two "
+            "PTMs on the task."
+        )
+
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
-        self.seli_, self.ncc_, self.vc_ = self._terms(X, y)
-        if not getattr(self, "_in_set", False):
-            warnings.warn(
-                "NCTI normalises its terms over a set of PTMs; alone, a PTM scores 0. Use "
-                "NCTI().score_models(Xs, y) with every PTM's features of the task.",
-                UserWarning,
-                stacklevel=3,
-            )
+        self._raw_terms = self._terms(X, y)
         return 0.0
+
+    def _ptm_terms(self, X: Any, y: Any) -> tuple[float, float, float]:
+        """Validated terms of one PTM (the base class's fit, with its input checks)."""
+        est = clone(self)
+        # The parameters were validated once by score_models, not once per PTM.
+        with config_context(skip_parameter_validation=True):
+            BaseTransferabilityEstimator.fit(est, X, y)
+        return est._raw_terms
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # Its input is a set of 2-D arrays (one per PTM), never one array alone: the
+        # array-based common checks do not apply (tests/transferability/test_ncti.py).
+        tags.input_tags.two_d_array = False
+        return tags
 
     def score_models(self, Xs: Sequence[Any], y: Any) -> np.ndarray:
         """NCTI of each PTM relative to the others, on one task.
@@ -156,7 +172,7 @@ class NCTI(BaseTransferabilityEstimator):
         Parameters
         ----------
         Xs : sequence of array-like of shape (n_samples, n_features_i)
-            One feature array per PTM (the feature widths may differ).
+            One feature array per PTM, at least two (the feature widths may differ).
         y : array-like of shape (n_samples,)
             Class labels of the task.
 
@@ -165,15 +181,14 @@ class NCTI(BaseTransferabilityEstimator):
         scores : ndarray of shape (len(Xs),)
             ``minmax(seli) + minmax(ncc) - minmax(vc)`` over the set, higher = better.
         """
-        if len(Xs) == 0:
-            raise ValueError("NCTI.score_models needs at least one PTM's features; got none.")
-
-        def terms(X):
-            est = clone(self)
-            est._in_set = True
-            est.fit(X, y)
-            return est.seli_, est.ncc_, est.vc_
-
-        rows = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(delayed(terms)(X) for X in Xs)
-        seli, ncc, vc = (np.asarray(col, dtype=np.float64) for col in zip(*rows))
+        if len(Xs) < 2:
+            raise ValueError(
+                "NCTI normalises its terms over a set of PTMs and needs the features of at "
+                f"least two PTMs; got {len(Xs)}."
+            )
+        self._validate_params()
+        rows = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
+            delayed(self._ptm_terms)(X, y) for X in Xs
+        )
+        seli, ncc, vc = np.asarray(rows, dtype=np.float64).T
         return _minmax(seli) + _minmax(ncc) - _minmax(vc)

@@ -41,18 +41,19 @@ class _PACTranOnProbas(BaseTransferabilityEstimator):
     input_kind = "probas"
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="neither")],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "source_output": [StrOptions({"probas", "logits"})],
     }
 
     def __init__(
         self,
+        *,
         alpha: float = 1.0,
-        n_iter: int = 10,
+        max_iter: int = 10,
         source_output: Literal["probas", "logits"] = "probas",
     ):
         self.alpha = alpha
-        self.n_iter = n_iter
+        self.max_iter = max_iter
         self.source_output = source_output
 
 
@@ -62,7 +63,7 @@ class PACTranDirichlet(_PACTranOnProbas):
     Each source class ``z`` gets a categorical distribution over the target classes with a
     Dirichlet prior of concentration ``alpha`` times the target class frequencies; the
     source probabilities ``s_n`` act as a prior on the latent source class of sample ``n``.
-    ``n_iter`` mean-field updates of the latent assignments give the evidence lower bound
+    ``max_iter`` mean-field updates of the latent assignments give the evidence lower bound
     ``ELBO``, and PACTran's bound is ``-ELBO / (N C)`` (lower = better).
 
     **Sign**: ``score_ = ELBO / (N C)``, the negated bound, so higher = better (as the Model
@@ -72,8 +73,9 @@ class PACTranDirichlet(_PACTranOnProbas):
     ----------
     alpha : float, default=1.0
         Total prior concentration (the paper's default and the table's setting).
-    n_iter : int, default=10
-        Mean-field iterations (the authors' fixed count).
+    max_iter : int, default=10
+        Number of mean-field updates (the authors' fixed count; run in full, with no early
+        stop).
     source_output : {"probas", "logits"}, default="probas"
         What ``X`` holds: the source head's probabilities (rows summing to 1, within 1e-3),
         or its logits, turned into probabilities by a row-wise softmax.
@@ -119,7 +121,7 @@ class PACTranDirichlet(_PACTranOnProbas):
         a0 = _prior_concentration(Y, self.alpha)
         log_s = np.log(X + _TINY)
         q = X
-        for _ in range(self.n_iter):
+        for _ in range(self.max_iter):
             # Posterior concentrations (target class x source class); Y^T q sums the soft
             # counts per target class without the authors' (N, C, K) tensor.
             a = a0 + Y.T @ q
@@ -146,8 +148,8 @@ class PACTranGamma(_PACTranOnProbas):
     ----------
     alpha : float, default=1.0
         Total prior shape.
-    n_iter : int, default=10
-        Mean-field iterations.
+    max_iter : int, default=10
+        Number of mean-field updates (run in full, with no early stop).
     source_output : {"probas", "logits"}, default="probas"
         What ``X`` holds: the source head's probabilities (rows summing to 1, within 1e-3),
         or its logits, turned into probabilities by a row-wise softmax.
@@ -193,7 +195,7 @@ class PACTranGamma(_PACTranOnProbas):
         log_s = np.log(X + _TINY)
         q = X
         # The Gamma rate is fixed at 1 (the authors' choice): its log terms vanish.
-        for _ in range(self.n_iter):
+        for _ in range(self.max_iter):
             a = a0 + Y.T @ q
             q, log_q = _posterior_assignments(log_s, Y, digamma(a))
         normaliser = X @ a.sum(axis=0)  # expected total weight of each sample, at the end
@@ -277,6 +279,7 @@ class PACTranGaussian(BaseTransferabilityEstimator):
 
     def __init__(
         self,
+        *,
         lda_factor: float = 1.0,
         s2_factor: float | None = None,
         max_iter: int = 100,

@@ -44,11 +44,11 @@ class PARC(BaseTransferabilityEstimator):
     pca_dim : int or None, default=32
         PCA dimension (clipped to ``min(n_samples, n_features)``), the authors' setting;
         at least 2, since samples are correlated across dimensions. None standardises the
-        raw features. The PCA is exact (or scikit-learn's default solver); the authors' code
-        uses a randomized PCA with a single power iteration, a rough approximation that can
-        move the score by several points.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the PCA when scikit-learn picks its randomized solver (large inputs).
+        raw features. The PCA is exact and deterministic (an eigendecomposition of the
+        covariance, or a full SVD when ``n_samples < n_features``), so the score is
+        reproducible with nothing to seed; the authors' code uses a randomized PCA with a
+        single power iteration, a rough approximation that can move the score by several
+        points.
 
     Attributes
     ----------
@@ -84,12 +84,10 @@ class PARC(BaseTransferabilityEstimator):
     input_kind = "features"
     _parameter_constraints: dict = {
         "pca_dim": [Interval(Integral, 2, None, closed="left"), None],
-        "random_state": ["random_state"],
     }
 
-    def __init__(self, pca_dim: int | None = 32, random_state=None):
+    def __init__(self, *, pca_dim: int | None = 32):
         self.pca_dim = pca_dim
-        self.random_state = random_state
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
         if X.shape[1] < 2:
@@ -97,7 +95,7 @@ class PARC(BaseTransferabilityEstimator):
                 "PARC correlates samples across their features and needs at least 2 of them; "
                 f"got n_features={X.shape[1]}."
             )
-        Z, _ = pca_reduce(X, self.pca_dim, self.random_state)
+        Z, _ = pca_reduce(X, self.pca_dim)
         sd = Z.std(axis=0)
         Z = (Z - Z.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
         feat = _dissimilarity(Z)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import warnings
 from numbers import Real
+from typing import Literal
 
 import numpy as np
 from scipy import linalg
 from scipy.special import softmax
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseTransferabilityEstimator
 from ._linalg import class_means
@@ -64,7 +65,13 @@ def _fda_proba(X, y, n_classes, shrinkage):
     if shrinkage is None:
         shrinkage = max(np.exp(-5.0 * _largest_eigenvalue(Sw)), 1e-10)
     Sw = _shrunk(Sw, shrinkage)
-    coef = linalg.solve(Sw, mu.T, assume_a="pos", check_finite=False).T
+    try:
+        coef = linalg.solve(Sw, mu.T, assume_a="pos", check_finite=False).T
+    except linalg.LinAlgError as exc:
+        raise ValueError(
+            "SFDA: the within-class covariance is singular (e.g. n_samples <= n_features) "
+            f"with shrinkage={shrinkage}; use shrinkage='auto' or a positive value."
+        ) from exc
     intercept = -0.5 * np.einsum("cd,cd->c", mu, coef) + np.log(priors)
     return softmax(X @ coef.T + intercept, axis=1), shrinkage
 
@@ -79,9 +86,10 @@ class SFDA(BaseTransferabilityEstimator):
     the mixed features. The score is the mean posterior of the true class, in ``[0, 1]``;
     higher = better (the paper's sign; the log is left out, as in the paper).
 
-    With ``shrinkage=None`` it is chosen from the data as ``max(exp(-5 lambda), 1e-10)``,
-    ``lambda`` the largest eigenvalue of the within-class covariance estimated as in the
-    authors' code (three double power steps). This matches their reference values to 1e-10.
+    With ``shrinkage="auto"`` (the default) it is chosen from the data as
+    ``max(exp(-5 lambda), 1e-10)``, ``lambda`` the largest eigenvalue of the within-class
+    covariance estimated as in the authors' code (three double power steps). This matches
+    their reference values to 1e-10.
 
     The score saturates at 1 when the classes are linearly separable beyond doubt, always the
     case when ``n_samples <= n_features``; a `SaturationWarning` is then emitted since such
@@ -89,8 +97,11 @@ class SFDA(BaseTransferabilityEstimator):
 
     Parameters
     ----------
-    shrinkage : float in [0, 1] or None, default=None
-        Regularisation of the within-class covariance. None: adaptive (see above).
+    shrinkage : "auto", float in [0, 1] or None, default="auto"
+        Regularisation of the within-class covariance. "auto": adaptive (see above), the
+        authors' rule. A float: that fixed shrinkage. None: no shrinkage (as ``0``; the
+        within-class covariance must then be invertible). The same convention as
+        `HScore` and scikit-learn's ``LinearDiscriminantAnalysis``: None never shrinks.
 
     Attributes
     ----------
@@ -128,15 +139,18 @@ class SFDA(BaseTransferabilityEstimator):
 
     input_kind = "features"
     _min_samples_per_class = 1
-    _parameter_constraints: dict = {"shrinkage": [Interval(Real, 0, 1, closed="both"), None]}
+    _parameter_constraints: dict = {
+        "shrinkage": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="both"), None]
+    }
 
-    def __init__(self, shrinkage: float | None = None):
+    def __init__(self, *, shrinkage: Literal["auto"] | float | None = "auto"):
         self.shrinkage = shrinkage
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
         n = len(y)
         n_classes = len(self.classes_)
-        proba, self.shrinkage_ = _fda_proba(X, y, n_classes, self.shrinkage)
+        shrinkage = {"auto": None, None: 0.0}.get(self.shrinkage, self.shrinkage)
+        proba, self.shrinkage_ = _fda_proba(X, y, n_classes, shrinkage)
         # Soften the posteriors before mixing (as the paper): confident samples move less.
         p = softmax(proba, axis=1)[np.arange(n), y][:, None]
         mu, _ = class_means(X, y, n_classes)
@@ -150,6 +164,6 @@ class SFDA(BaseTransferabilityEstimator):
                 "the classes are perfectly separable in this feature space, so the score "
                 "cannot rank PTMs on this task. Reduce the dimension or add samples.",
                 SaturationWarning,
-                stacklevel=3,
+                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
             )
         return score

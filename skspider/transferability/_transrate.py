@@ -34,11 +34,20 @@ class TransRate(BaseTransferabilityEstimator):
     with ``n`` the number of rows of the matrix whose rate is taken. Higher = better (no sign
     change from the paper).
 
-    The variant (that of the authors' released code and of the reference values): features
-    are centred by the global mean (not scaled); the class terms are weighted uniformly
-    (``1/C``, not by class frequency); ``eps`` enters as ``1/(n eps)``, not the paper's
-    ``d/(n eps^2)``. The value grows without bound as ``eps`` shrinks and when ``N <= D``, so
-    only compare PTMs scored with the same ``eps`` on the same task.
+    The variant computed is that of the Transfer-Learning-Library (``tllib``) and of the EMMS
+    authors' code, which the reference values of the tests reproduce: features are centred
+    by the global mean (not scaled); the class terms are weighted uniformly (``1/C``, not by
+    class frequency); ``eps`` enters as ``1/(n eps)``, not the paper's ``d/(n eps^2)``. The
+    value grows without bound as ``eps`` shrinks and when ``N <= D``, so only compare PTMs
+    scored with the same ``eps`` on the same task.
+
+    It is **not** the pipeline of the TransRate authors' released code
+    (github.com/Long-Kai/TransRate), which computes both rates from stored eigenvalues of
+    pre-processed (projected) features: the eigenvalues are normalised to sum to 1 over the
+    whole task, the class rates are weighted by class frequency ``n_c / n``, and both rates
+    are divided by the rank of the features. That pipeline is not offered as an option: its
+    feature pre-processing is not part of the released code, so its numbers cannot be
+    reproduced from the features alone; scores of the two variants are not comparable.
 
     Parameters
     ----------
@@ -86,7 +95,7 @@ class TransRate(BaseTransferabilityEstimator):
     input_kind = "features"
     _parameter_constraints: dict = {"eps": [Interval(Real, 0, None, closed="neither")]}
 
-    def __init__(self, eps: float = 1e-4):
+    def __init__(self, *, eps: float = 1e-4):
         self.eps = eps
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:

@@ -47,10 +47,10 @@ def proba_task(sep, seed=0):
 ESTIMATORS = {
     "TransRate": lambda: TransRate(eps=1e-2),
     "GBC": lambda: GBC(pca_dim=None),
-    "GBC-diagonal": lambda: GBC(pca_dim=5, gaussian="diagonal", random_state=0),
+    "GBC-diagonal": lambda: GBC(pca_dim=5, gaussian="diagonal"),
     "SFDA": lambda: SFDA(),
     "LFC": lambda: LFC(),
-    "PARC": lambda: PARC(pca_dim=8, random_state=0),
+    "PARC": lambda: PARC(pca_dim=8),
     "EMMS": lambda: EMMS(),
     "PACTranGaussian": lambda: PACTranGaussian(random_state=0),
     "PACTranDirichlet": lambda: PACTranDirichlet(),

@@ -5,8 +5,9 @@ import pickle
 import numpy as np
 import pytest
 from scipy.special import softmax
+from sklearn.base import clone
 
-from skspider.transferability import LEEP, NCE, NLEEP
+from skspider.transferability import LEEP, NCE, NLEEP, SaturationWarning
 from skspider.transferability._leep import _leep
 
 
@@ -78,9 +79,9 @@ def test_valid_input_behaviour(est):
     assert pickle.loads(pickle.dumps(est)).score_ == a
     ro = P.copy()
     ro.setflags(write=False)
-    assert est.score(ro, y) == a
-    assert est.score(np.asfortranarray(P), y) == pytest.approx(a, rel=1e-12)
-    assert est.score(P.astype(np.float32), y) == pytest.approx(a, rel=1e-5)
+    assert clone(est).score(ro, y) == a
+    assert clone(est).score(np.asfortranarray(P), y) == pytest.approx(a, rel=1e-12)
+    assert clone(est).score(P.astype(np.float32), y) == pytest.approx(a, rel=1e-5)
 
 
 def test_nleep_prefers_separated_classes():
@@ -100,9 +101,9 @@ def test_nleep_deterministic_and_label_permutation_invariant():
     est = NLEEP(n_components_per_class=2, random_state=3)
     a = est.fit(X, y)
     assert est.n_components_ == 6 and 1 <= est.n_pca_components_ <= 5
-    assert est.score(X, y) == a.score_
+    assert clone(est).fit(X, y).score_ == a.score_
     relabelled = np.array([2, 0, 1])[y]
-    assert est.score(X, relabelled) == pytest.approx(a.score_, rel=1e-10)
+    assert clone(est).fit(X, relabelled).score_ == pytest.approx(a.score_, rel=1e-10)
 
 
 def test_nleep_is_leep_of_the_mixture_posteriors():
@@ -118,10 +119,26 @@ def test_nleep_is_leep_of_the_mixture_posteriors():
     assert est.score_ == pytest.approx(_leep(gmm.predict_proba(Z), y, 2), rel=1e-10)
 
 
-def test_nleep_caps_components_at_the_number_of_samples():
+def test_nleep_caps_components_at_one_per_five_samples():
     X = np.random.default_rng(0).normal(size=(8, 3))
-    est = NLEEP(random_state=0).fit(X, [0, 1] * 4)  # 5 * 2 = 10 > 8 samples
-    assert est.n_components_ == 8
+    with pytest.warns(SaturationWarning, match="memorise"):
+        est = NLEEP(random_state=0).fit(X, [0, 1] * 4)  # 5 * 2 = 10 > 8 samples
+    assert est.n_components_ == 2  # max(n_classes, 8 // 5)
+
+
+def test_nleep_does_not_saturate_when_components_reach_the_samples():
+    # The case: 5 x 15 classes = 75 components on 74 samples. Before, the mixture
+    # put one component per sample and N-LEEP was 0.0 for ANY features (good or noise).
+    rng = np.random.default_rng(0)
+    y = np.arange(74) % 15
+    noise = rng.normal(size=(74, 20))
+    good = noise + 4.0 * np.eye(15, 20)[y]
+    with pytest.warns(SaturationWarning, match="using 15"):
+        est = NLEEP(variance=1.0, random_state=0).fit(noise, y)
+    assert est.n_components_ == 15
+    assert est.score_ < -0.5
+    with pytest.warns(SaturationWarning):
+        assert NLEEP(variance=1.0, random_state=0).fit(good, y).score_ > est.score_ + 0.3
 
 
 @pytest.mark.parametrize("Estimator", [LEEP, NCE])

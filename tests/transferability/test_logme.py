@@ -1,8 +1,11 @@
 """LogME: the evidence, the posterior mean, both Gram paths, precision and bad input."""
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
+from sklearn.exceptions import ConvergenceWarning
 
 from skspider.transferability import LogME, _logme
 
@@ -39,7 +42,9 @@ def test_coef_is_the_posterior_mean(n, d):
     est = LogME(**TIGHT).fit(X, y)
     for c in range(3):
         t = est.alpha_[c] / est.beta_[c]
-        m = np.linalg.solve(X.T @ X + t * np.eye(d), X.T @ (y == c))
+        # (X^T X + t I)^{-1} X^T y = X^T (X X^T + t I)^{-1} y: the second form stays well
+        # conditioned when N < D and t is tiny (a perfect fit, a supremum at t -> 0).
+        m = X.T @ np.linalg.solve(X @ X.T + t * np.eye(n), (y == c).astype(float))
         np.testing.assert_allclose(est.coef_[c], m, rtol=1e-7, atol=1e-10)
 
 
@@ -176,3 +181,60 @@ def test_memory_layout_does_not_change_the_result(n, d):
     est = LogME().fit(np.asfortranarray(X), y)
     assert est.score_ == pytest.approx(ref.score_, rel=1e-12)
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "d"), [(80, 10), (20, 40)], ids=["N>D", "N<D"])
+def test_default_score_does_not_depend_on_the_feature_scale(n, d):
+    # The maximum evidence is invariant under F -> c F (alpha -> c^2 alpha); the default
+    # finds it on normalised eigenvalues, so any power of ten in 1e-6 .. 1e6 gives the same
+    # score to 1e-8 (the authors' iteration, from alpha = beta = 1 with an epsilon, does not).
+    X, y = _data(n, d, c=4, seed=3)
+    ref = LogME().fit(X, y)
+    for p in range(-6, 7):
+        est = LogME().fit(X * 10.0**p, y)
+        assert est.score_ == pytest.approx(ref.score_, rel=1e-8, abs=1e-8)
+        np.testing.assert_allclose(est.alpha_ / 10.0 ** (2 * p), ref.alpha_, rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # it also stops short here
+        authors = [LogME(algorithm="fixed_point").fit(X * 10.0**p, y).score_ for p in (-3, 0, 3)]
+    assert np.ptp(authors) > 1e-3
+
+
+def test_default_reaches_the_maximum_the_authors_iteration_stops_short_of():
+    # On pure noise, the evidence increases towards alpha / beta -> inf (no signal) slowly:
+    # 11 fixed-point updates stop short, with a warning; the default reports the supremum.
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(300, 40)), np.arange(300) % 5
+    with pytest.warns(ConvergenceWarning, match="did not reach the tolerance"):
+        authors = LogME(algorithm="fixed_point").fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = LogME().fit(X, y)
+    assert (est.evidence_ >= authors.evidence_ - 1e-12).all()
+    assert est.score_ > authors.score_ + 1e-4
+
+
+def test_convergence_warning_when_max_iter_is_too_small():
+    X, y = _data(60, 8)
+    with pytest.warns(ConvergenceWarning, match="max_iter=1"):
+        LogME(max_iter=1).fit(X, y)
+
+
+def test_huge_features_raise_a_clear_error_not_a_lapack_failure():
+    X, y = _data(40, 6)
+    assert LogME().score(X * 1e30, y) == pytest.approx(LogME().score(X, y), rel=1e-8)
+    with pytest.raises(ValueError, match="too large"):
+        LogME().fit(X * 1e160, y)
+    with pytest.raises(ValueError, match="too large"):
+        LogME().fit(X[:5] * 1e160, y[:5])  # the N < D path
+
+
+def test_predict_shape_follows_y_and_refit_on_targets_drops_classes():
+    X, y = _data(50, 4)
+    est = LogME().fit(X, y)
+    assert hasattr(est, "classes_")
+    target = X @ np.arange(1.0, 5.0)
+    est.fit(X, target)
+    assert est.predict(X).shape == (50,)
+    assert not hasattr(est, "classes_")
+    assert est.fit(X, target[:, None]).predict(X).shape == (50, 1)

@@ -1,5 +1,8 @@
+import pickle
+
 import numpy as np
 import pytest
+from sklearn.base import clone
 
 from skspider.transferability import NCTI
 
@@ -9,33 +12,38 @@ NOISE = rng.normal(size=(60, 12))
 PTMS = [NOISE + s * np.eye(12)[Y] for s in (0.2, 1.0, 3.0)]
 
 
-def test_single_fit_warns_and_scores_zero_but_keeps_terms():
-    with pytest.warns(UserWarning, match="score_models"):
-        est = NCTI(pca_dim=8).fit(PTMS[2], Y)
-    assert est.score_ == 0.0
-    assert est.seli_ > 0 and 0 < est.ncc_ <= 1 and np.isfinite(est.vc_)
+def _terms(X, y=Y):
+    return NCTI(pca_dim=8)._ptm_terms(X, y)
+
+
+def test_single_ptm_is_a_clear_error_not_a_constant_score():
+    # Before: fit on one PTM scored 0.0 (with a warning), whatever the PTM.
+    for call in (
+        lambda: NCTI(pca_dim=8).fit(PTMS[2], Y),
+        lambda: NCTI(pca_dim=8).score(PTMS[2], Y),
+        lambda: NCTI(pca_dim=8).score_models(PTMS[:1], Y),
+        lambda: NCTI().score_models([], Y),
+    ):
+        with pytest.raises(ValueError, match="at least two PTMs"):
+            call()
+
+
+def test_tags_declare_a_set_input():
+    # The array-based common checks are skipped through the tag (not passed vacuously).
+    assert NCTI().__sklearn_tags__().input_tags.two_d_array is False
+    assert NCTI.set_level is True
 
 
 def test_set_scores_are_the_normalised_terms():
     scores = NCTI(pca_dim=8).score_models(PTMS, Y)
-    terms = []
-    for X in PTMS:
-        with pytest.warns(UserWarning):
-            e = NCTI(pca_dim=8).fit(X, Y)
-        terms.append((e.seli_, e.ncc_, e.vc_))
-    seli, ncc, vc = (np.array(t) for t in zip(*terms))
+    seli, ncc, vc = np.array([_terms(X) for X in PTMS]).T
+    assert (seli > 0).all() and ((ncc > 0) & (ncc <= 1)).all() and np.isfinite(vc).all()
 
     def mm(v):
         return (v - v.min()) / (v.max() - v.min())
 
     np.testing.assert_allclose(scores, mm(seli) + mm(ncc) - mm(vc))
     assert np.argmax(scores) == 2
-
-
-def test_one_ptm_set_and_empty_set():
-    np.testing.assert_array_equal(NCTI(pca_dim=8).score_models(PTMS[:1], Y), [0.0])
-    with pytest.raises(ValueError, match="at least one"):
-        NCTI().score_models([], Y)
 
 
 def test_parallel_equals_sequential():
@@ -45,5 +53,28 @@ def test_parallel_equals_sequential():
     )
 
 
-def test_is_set_level():
-    assert NCTI.set_level is True
+def test_api_clone_params_pickle_and_validation():
+    est = NCTI(pca_dim=8)
+    assert clone(est).get_params() == est.get_params()
+    assert est.set_params(pca_dim=4).pca_dim == 4
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.score_models(PTMS, Y), est.score_models(PTMS, Y))
+    with pytest.raises(ValueError, match="pca_dim"):
+        NCTI(pca_dim=0).score_models(PTMS, Y)
+    with pytest.raises(ValueError, match="NaN"):
+        NCTI().score_models([PTMS[0], np.full_like(PTMS[1], np.nan)], Y)
+    with pytest.raises(TypeError):
+        NCTI(4)  # keyword-only
+    before = [X.copy() for X in PTMS]
+    NCTI(pca_dim=8).score_models(PTMS, Y)
+    for a, b in zip(PTMS, before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_deterministic_without_a_seed():
+    # The PCA is exact: two calls agree exactly (no randomized solver, nothing to seed).
+    big = [np.tile(X, (20, 1)) for X in PTMS]  # 1200 x 12: scikit-learn's "auto" is exact
+    yy = np.tile(Y, 20)
+    np.testing.assert_array_equal(
+        NCTI(pca_dim=8).score_models(big, yy), NCTI(pca_dim=8).score_models(big, yy)
+    )

@@ -28,8 +28,8 @@ def test_more_informative_source_scores_higher(Est):
 @pytest.mark.parametrize("Est", [PACTranDirichlet, PACTranGamma])
 def test_more_iterations_move_the_bound(Est):
     P, y = _probas()
-    one = Est(n_iter=1).fit(P, y).score_
-    many = Est(n_iter=10).fit(P, y).score_
+    one = Est(max_iter=1).fit(P, y).score_
+    many = Est(max_iter=10).fit(P, y).score_
     assert np.isfinite(one) and np.isfinite(many) and one != many
 
 

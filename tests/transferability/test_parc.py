@@ -29,3 +29,27 @@ def test_matches_the_explicit_definition():
         1 - np.corrcoef(Z)[iu], np.round(1 - np.corrcoef(np.eye(3)[y])[iu], 12)
     ).statistic
     assert PARC(pca_dim=None).fit(X, y).score_ == pytest.approx(expected, rel=1e-10)
+
+
+def test_reproducible_without_a_seed_and_uses_the_exact_pca():
+    # Before: with random_state=None, scikit-learn's "auto" picked its randomized solver on
+    # inputs this large (max(N, D) > 500, 32 components < 80% of min(N, D)), and two calls
+    # gave different scores.
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    y = np.arange(600) % 4
+    X = rng.normal(size=(600, 100)) @ rng.normal(size=(100, 100)) + np.eye(4, 100)[y]
+    first, second = PARC().fit(X, y).score_, PARC().fit(X, y).score_
+    assert first == second
+    # The exact projection on the first 32 principal directions, standardised.
+    Xc = X - X.mean(axis=0)
+    _, _, vt = np.linalg.svd(Xc, full_matrices=False)
+    # scikit-learn's sign convention (the largest entry of each direction positive): row
+    # correlations depend on the signs of the components, as in the authors' code.
+    vt = vt[:32] * np.sign(vt[np.arange(32), np.abs(vt[:32]).argmax(axis=1)])[:, None]
+    Z = Xc @ vt.T
+    Z = (Z - Z.mean(0)) / Z.std(0)
+    iu = np.triu_indices(600, 1)
+    expected = stats.spearmanr(1 - np.corrcoef(Z)[iu], (y[iu[0]] != y[iu[1]]) * 4 / 3).statistic
+    assert first == pytest.approx(expected, rel=1e-8)

@@ -20,11 +20,11 @@ def test_inputs_are_the_reference_ones():
 
 
 CLASSIFICATION = [
-    ("A", LogME(), -0.048750028565),
-    ("A", LogME(logdet="authors"), -0.048750028565),
+    ("A", LogME(algorithm="fixed_point"), -0.048750028565),
+    ("A", LogME(algorithm="fixed_point", logdet="authors"), -0.048750028565),
     ("A", LogME(algorithm="icml"), -0.048755638380),
-    ("B", LogME(), 0.148271411159),
-    ("B", LogME(logdet="authors"), 2.219067999792),
+    ("B", LogME(algorithm="fixed_point"), 0.148271411159),
+    ("B", LogME(algorithm="fixed_point", logdet="authors"), 2.219067999792),
     ("B", LogME(algorithm="icml"), 0.147377816929),
     ("A", HScore(), 2.431915451060),
     ("B", HScore(), 3.0),
@@ -54,13 +54,16 @@ def test_probability_estimators(problem, estimator, expected):
     assert estimator.fit(P, y).score_ == pytest.approx(expected, rel=RTOL)
 
 
+# The authors' iterations stop at 11 updates, short of their tolerance, on some regression
+# columns (their code does so silently; skspider warns): the reference values are those.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize(
     ("problem", "estimator", "expected"),
     [
-        ("A", LogME(), -0.064886602199),
+        ("A", LogME(algorithm="fixed_point"), -0.064886602199),
         ("A", LogME(algorithm="icml"), -0.064922567621),
         # The reference's fixed-point value for B is the authors' code's (partial log-det).
-        ("B", LogME(logdet="authors"), -0.864698133489),
+        ("B", LogME(algorithm="fixed_point", logdet="authors"), -0.864698133489),
         ("B", LogME(algorithm="icml"), -1.723290705353),
     ],
     ids=repr,
@@ -80,7 +83,7 @@ def test_logme_regression_exact_logdet_agrees_with_icml_iteration():
 
 def test_logme_fixed_point_alpha_beta():
     X, y, _ = A
-    est = LogME().fit(X, y)
+    est = LogME(algorithm="fixed_point").fit(X, y)
     np.testing.assert_allclose(est.alpha_[:2], [207.3556106901, 211.1008815921], rtol=RTOL)
     np.testing.assert_allclose(est.beta_[:2], [20.6666768595, 20.6318536005], rtol=RTOL)
 
@@ -88,7 +91,17 @@ def test_logme_fixed_point_alpha_beta():
 def test_logme_authors_logdet_gap_is_the_missing_alpha_terms():
     # exact - authors = -(D - k) / 2 * log(alpha) / N per column, averaged (k = N here).
     X, y, _ = B
-    exact, authors = LogME().fit(X, y), LogME(logdet="authors").fit(X, y)
-    n, d = X.shape
-    gap = np.mean(-(d - n) / 2 * np.log(exact.alpha_) / n)
-    assert exact.score_ - authors.score_ == pytest.approx(gap, rel=1e-10)
+    for algorithm in ("converged", "fixed_point"):
+        exact = LogME(algorithm=algorithm).fit(X, y)
+        authors = LogME(algorithm=algorithm, logdet="authors").fit(X, y)
+        n, d = X.shape
+        gap = np.mean(-(d - n) / 2 * np.log(exact.alpha_) / n)
+        assert exact.score_ - authors.score_ == pytest.approx(gap, rel=1e-10)
+
+
+def test_logme_converged_default_is_near_the_authors_on_a_well_posed_problem():
+    # On A (N > D, well conditioned) the authors' 1e-3 fixed point is already close to the
+    # maximum; the default reaches it (the epsilon 1e-5 of the authors' updates aside).
+    X, y, _ = A
+    assert LogME().fit(X, y).score_ == pytest.approx(-0.048750028565, rel=1e-7)
+    assert LogME().fit(X, y).score_ >= LogME(algorithm="fixed_point").fit(X, y).score_

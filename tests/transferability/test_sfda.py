@@ -17,7 +17,7 @@ def test_score_in_unit_interval_and_adaptive_shrinkage_recorded():
     est = SFDA().fit(X, y)
     assert 0 < est.score_ < 1
     assert 1e-10 <= est.shrinkage_ <= 1
-    assert est.shrinkage is None  # the hyper-parameter is never overwritten
+    assert est.shrinkage == "auto"  # the hyper-parameter is never overwritten
 
 
 def test_fixed_shrinkage_is_used():
@@ -40,3 +40,17 @@ def test_saturation_warning_when_n_le_d():
     with pytest.warns(SaturationWarning, match="n_samples=20, n_features=40"):
         assert SFDA().fit(X, y).score_ == pytest.approx(1.0)
     assert issubclass(SaturationWarning, UserWarning)
+
+
+def test_shrinkage_none_means_no_shrinkage_as_in_hscore():
+    # One meaning of shrinkage=None across estimators: no shrinkage (SFDA's adaptive rule is
+    # "auto"); a singular within-class covariance is then a clear error.
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], 20)
+    X = rng.normal(size=(60, 4)) + np.eye(4)[y]
+    none = SFDA(shrinkage=None).fit(X, y)
+    assert none.shrinkage_ == 0.0
+    assert none.score_ == pytest.approx(SFDA(shrinkage=0.0).fit(X, y).score_)
+    assert SFDA().fit(X, y).shrinkage_ > 0
+    with pytest.raises(ValueError, match="singular"):
+        SFDA(shrinkage=None).fit(np.hstack([X, X]), y)
