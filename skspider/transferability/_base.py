@@ -71,6 +71,10 @@ class BaseTransferabilityEstimator(BaseEstimator):
     #: True when ``_fit`` accepts float32 ``X`` as is (accumulating in float64 itself), so
     #: that validation does not make a float64 copy of large feature matrices.
     _keep_float32: ClassVar[bool] = False
+    #: Names of keyword parameters of ``fit`` carrying side data besides the PTM's array and
+    #: the labels (e.g. OTCE's source set). Zoo-scoring passes each one a task provides
+    #: (``Task.side_data`` / ``Task.model_side_data``).
+    _side_inputs: ClassVar[tuple[str, ...]] = ()
     # Subclasses declare their hyper-parameters' constraints (scikit-learn's mechanism).
     _parameter_constraints: dict = {}
 
@@ -81,7 +85,7 @@ class BaseTransferabilityEstimator(BaseEstimator):
         raise NotImplementedError
 
     # -- the contract -------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any) -> BaseTransferabilityEstimator:
+    def fit(self, X: Any, y: Any, **side: Any) -> BaseTransferabilityEstimator:
         """Compute the transferability of ``(X, y)``.
 
         Parameters
@@ -90,15 +94,24 @@ class BaseTransferabilityEstimator(BaseEstimator):
             The PTM's features, or its source-class probabilities (see ``input_kind``).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Class labels, or regression targets where supported.
+        **side : dict
+            Side data, for estimators that declare it (``_side_inputs``), passed to
+            ``_fit``; subclasses name these parameters in their own ``fit``.
 
         Returns
         -------
         self : object
             With ``score_`` set.
         """
+        unexpected = sorted(set(side) - set(self._side_inputs))
+        if unexpected:
+            raise TypeError(
+                f"{type(self).__name__}.fit got unexpected keyword arguments {unexpected}; "
+                f"it takes {list(self._side_inputs) or 'none'}."
+            )
         self._validate_params()
         X, y = self._validate_input(X, y)
-        self.score_ = float(self._fit(X, y))
+        self.score_ = float(self._fit(X, y, **side))
         if not np.isfinite(self.score_):
             raise ValueError(
                 f"{type(self).__name__} produced a non-finite score ({self.score_}); the input "
@@ -106,8 +119,8 @@ class BaseTransferabilityEstimator(BaseEstimator):
             )
         return self
 
-    def score(self, X: Any, y: Any) -> float:
-        """The transferability of ``(X, y)``: ``clone(self).fit(X, y).score_``.
+    def score(self, X: Any, y: Any, **side: Any) -> float:
+        """The transferability of ``(X, y)``: ``clone(self).fit(X, y, **side).score_``.
 
         Parameters
         ----------
@@ -115,13 +128,15 @@ class BaseTransferabilityEstimator(BaseEstimator):
             As for `fit`.
         y : array-like
             As for `fit`.
+        **side : dict
+            Side data, as for `fit`.
 
         Returns
         -------
         score : float
             Higher = better.
         """
-        return clone(self).fit(X, y).score_
+        return clone(self).fit(X, y, **side).score_
 
     def score_models(self, Xs: Sequence[Any], y: Any) -> np.ndarray:
         """Scores of several PTMs on one task, one array of ``Xs`` per PTM.
