@@ -41,7 +41,7 @@ class TransferabilityRanker(BaseRanker):
     ----------
     estimator : transferability estimator or str, default=None
         An instance of a `skspider.transferability` estimator (cloned, never modified), or
-        its name (see `get_estimator`: every estimator discovery finds). None means
+        its name (see `get_estimator`: every estimator this package exports). None means
         ``LogME()``.
     missing : {"raise", "nan"}, default="raise"
         A task lacking the estimator's input for a PTM of the zoo: a `ValueError` naming
