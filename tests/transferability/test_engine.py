@@ -230,3 +230,9 @@ def test_lookup_by_name_imports_neither_torch_nor_the_spider():
     ).stdout.split("\n")
     assert out[0] == "LogME()"
     assert out[1] == "[]"
+
+
+def test_side_data_only_for_estimators_that_declare_it():
+    X, y = TASKS[0].get_model_features("a"), TASKS[0].y
+    with pytest.raises(TypeError, match=r"LogME.fit got unexpected keyword arguments \['extra'\]"):
+        LogME().fit(X, y, extra=1)

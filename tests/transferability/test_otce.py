@@ -61,5 +61,5 @@ def test_source_set_is_fit_data_not_a_parameter():
     assert est.score(XT, YT, source_features=FS, source_labels=YS) == est.score_
     again = pickle.loads(pickle.dumps(est))
     assert again.score_ == est.score_
-    with pytest.raises(TypeError, match="unexpected keyword arguments"):
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
         OTCE().score(XT, YT, source=FS)
