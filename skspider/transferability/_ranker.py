@@ -6,6 +6,7 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
+from scipy import stats
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -222,6 +223,27 @@ class TransferabilityRanker(BaseRanker):
             name="X",
         )
         return S[0]
+
+    def predict_rank(self, X: Any) -> np.ndarray:
+        """Integer ranks of the PTMs on each task, 1 = best.
+
+        Tied scores share the smallest rank of their group (1, 2, 2, 4). PTMs left unscored
+        (NaN, with ``missing="nan"`` or ``error_score=np.nan``) share the rank after the
+        last scored one on their task, never a meaningless integer.
+
+        Parameters
+        ----------
+        X : sequence of Task
+            As for `predict`.
+
+        Returns
+        -------
+        ranks : ndarray of shape (n_tasks, n_models), int
+        """
+        scores = self.predict(X)
+        # NaN as -inf ranks after every scored PTM; ties among them share one rank.
+        filled = np.where(np.isnan(scores), -np.inf, scores)
+        return stats.rankdata(-filled, method="min", axis=1).astype(np.int64)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -93,6 +93,9 @@ def test_missing_nan_leaves_the_pair_unscored_in_both_entry_points():
     assert np.isnan(scores[1, 1])
     np.testing.assert_allclose(scores[0], full[0])
     np.testing.assert_allclose(scores[1, [0, 2]], full[1, [0, 2]])
+    ranker = TransferabilityRanker(LogME(), missing="nan").fit(TASKS)
+    ranks = ranker.predict_rank(PARTIAL)
+    assert ranks[1, 1] == 3 and sorted(ranks[1, [0, 2]]) == [1, 2]  # unscored: last, not garbage
     ranks, raw = proxy_ranks(PARTIAL, ["LogME"], return_scores=True)  # "nan" is its default
     assert np.isnan(raw["LogME"].loc["t1", "b"])
     np.testing.assert_allclose(raw["LogME"].to_numpy(), scores)
