@@ -134,10 +134,10 @@ def _score_pairs(y, items, estimators, error_score):
             source = sources.get(est.input_kind)
             if source is None:
                 continue  # missing="nan": e.g. LEEP on a PTM without a source head
-            if est.input_kind not in cache:
-                cache[est.input_kind] = load_array(source)
-            params = {k: load_value(side[k]) for k in _side_inputs(est) if k in side}
-            try:
+            try:  # loading too: a failing loader (a lost cache file) gets its location
+                if est.input_kind not in cache:
+                    cache[est.input_kind] = load_array(source)
+                params = {k: load_value(side[k]) for k in _side_inputs(est) if k in side}
                 out[row, i] = float(est.score(cache[est.input_kind], y, **params))
             except Exception as exc:
                 out[row, i] = _failed(exc, f"{label} on {where}", error_score, 1, notes)[0]

@@ -239,3 +239,12 @@ def test_side_data_only_for_estimators_that_declare_it():
     X, y = TASKS[0].get_model_features("a"), TASKS[0].y
     with pytest.raises(TypeError, match=r"LogME.fit got unexpected keyword arguments \['extra'\]"):
         LogME().fit(X, y, extra=1)
+
+
+def test_a_failing_loader_is_located_too():
+    def lost():
+        raise OSError("cache file gone")
+
+    task = Task(y=TASKS[0].y, name="t0", model_features={"a": lost})
+    with pytest.raises(OSError, match="LogME on task 't0', model 'a': cache file gone"):
+        score_zoo([task], "LogME")
