@@ -3,9 +3,10 @@
 Every estimator found by ``skspider.utils.all_estimators(type_filter="transferability")``
 is timed (so baselines added later are picked up with no change here), fed float32
 features or source probabilities according to its ``input_kind``. An estimator whose
-constructor needs arguments gets them from ``EXTRA_KWARGS`` below (add an entry when you add
-such an estimator); one that cannot be built or fails on the synthetic data is skipped with
-the reason printed and recorded.
+constructor needs arguments gets them from ``EXTRA_KWARGS`` below, and one whose ``fit``
+needs side data (``_side_inputs``, e.g. OTCE's source set) from ``FIT_PARAMS`` (add an entry
+when you add such an estimator); one that cannot be built or fails on the synthetic data is
+skipped with the reason printed and recorded.
 
 Usage::
 
@@ -34,9 +35,9 @@ from skspider.transferability import BaseTransferabilityEstimator
 from skspider.utils import all_estimators
 
 
-# Constructor arguments for estimators that need some: name -> kwargs, or a function of the
-# task's (X, y) returning kwargs (for arguments that depend on the grid point). Keep entries
-# documented.
+# Constructor arguments (EXTRA_KWARGS) and side data passed to fit (FIT_PARAMS) for
+# estimators that need some: name -> kwargs, or a function of the task's (X, y) returning
+# kwargs (for arguments that depend on the grid point). Keep entries documented.
 def _otce_source(X, y):
     # A source set of the same width and size (OTCE's transport is then an assignment
     # problem; unequal sizes need a linear program, far slower at these N), shifted, with
@@ -48,6 +49,8 @@ def _otce_source(X, y):
 
 EXTRA_KWARGS: dict = {
     "NLEEP": {"random_state": 0},
+}
+FIT_PARAMS: dict = {
     "OTCE": _otce_source,
 }
 
@@ -79,11 +82,11 @@ def estimators(names=None):
     return out
 
 
-def time_one(est, X, y, repeat):
+def time_one(est, X, y, repeat, fit_params=None):
     best, score = np.inf, None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        score = est.score(X, y)
+        score = est.score(X, y, **(fit_params or {}))
         best = min(best, time.perf_counter() - t0)
     return best, score
 
@@ -115,7 +118,9 @@ def main(argv=None):
                 extra = EXTRA_KWARGS.get(name, {})
                 est = cls(**(extra(X, y) if callable(extra) else extra))
                 data = P if est.input_kind == "probas" else X
-                seconds, score = time_one(est, data, y, args.repeat)
+                side = FIT_PARAMS.get(name, {})
+                side = side(X, y) if callable(side) else side
+                seconds, score = time_one(est, data, y, args.repeat, side)
             except Exception as exc:  # report and move on: one estimator must not stop all
                 skipped[name] = f"{type(exc).__name__}: {exc}"
                 print(f"skipping {name}: {skipped[name]}")

@@ -180,9 +180,11 @@ class Entry:
     note: str = ""
 
 
-def _ours(est_factory, kind="features"):
+def _ours(est_factory, kind="features", side=None):
+    # side: ctx -> the side data passed to fit (e.g. OTCE's source set).
     def run(X, y, P, ctx):
-        return est_factory(ctx).fit(P if kind == "probas" else X, y).score_
+        params = side(ctx) if side else {}
+        return est_factory(ctx).fit(P if kind == "probas" else X, y, **params).score_
 
     return run
 
@@ -285,7 +287,10 @@ REGISTRY = [
           "theirs: label kernel in float32"),
     Entry(
         "EMMS",
-        _ours(lambda ctx: EMMS(label_embeddings=list(np.moveaxis(ctx["embeddings"], 2, 0)))),
+        _ours(
+            lambda ctx: EMMS(),
+            side=lambda ctx: {"label_embeddings": list(np.moveaxis(ctx["embeddings"], 2, 0))},
+        ),
         _theirs_emms,
         1e-8,
         "3 random label embeddings (C, 32)",
@@ -298,7 +303,12 @@ REGISTRY = [
           _theirs_pactran("gauss"), 1e-6, "same initial weights"),
     Entry(
         "OTCE",
-        _ours(lambda ctx: OTCE(source_features=ctx["source"][0], source_labels=ctx["source"][1])),
+        _ours(
+            lambda ctx: OTCE(),
+            side=lambda ctx: dict(
+                zip(("source_features", "source_labels"), ctx["source"], strict=True)
+            ),
+        ),
         _theirs_otce,
         1e-8,
         "source: N samples of 10 classes",

@@ -42,10 +42,7 @@ ALLOWED: dict[str, set[str]] = {
 
 # Known violations, each being fixed on another branch: (importing module, imported package)
 # -> why it is here. Delete an entry when its fix is merged (the test then insists on it).
-KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
-    ("skspider.transferability._lookup", "utils"): "get_estimator resolves names through "
-    "package-wide discovery (issue 9); the get_estimator fix resolves them in transferability.",
-}
+KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
 
 
 def _modules() -> dict[str, Path]:

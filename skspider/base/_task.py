@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Task", "is_loader", "load_array"]
+__all__ = ["Task", "is_loader", "load_array", "load_value"]
 
 # A per-PTM array may be stored as is, or lazily: a zero-argument callable that returns it
 # (a loader reading a cache file, say). Loaders run on access and their result is not kept,
@@ -32,6 +32,12 @@ def load_array(value: ArrayOrLoader) -> np.ndarray:
     (1, 2)
     """
     return np.asarray(value() if is_loader(value) else value)
+
+
+def load_value(value: Any) -> Any:
+    """What a loader returns, or ``value`` itself, unconverted (side data may be any object,
+    e.g. a list of arrays, that `load_array` would turn into something else)."""
+    return value() if is_loader(value) else value
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +66,21 @@ class Task:
         The task's token set when it is already computed (one centroid per class).
     model_tokens : mapping of str to array-like or callable, default=None
         PTM-specific token sets (one centroid per class in the PTM's own feature space).
+    metadata : mapping, default={}
+        Free-form information about the task (e.g. how it was sampled).
+    side_data : mapping of str to object or callable, default=None
+        Side inputs some transferability estimators need besides the PTM's array and the
+        labels, by the name of their `fit` parameter, shared by every PTM of the task: e.g.
+        ``{"label_embeddings": E}`` for `skspider.transferability.EMMS` (text embeddings of
+        this task's classes), or ``{"source_labels": ys}`` for
+        `skspider.transferability.OTCE` when every PTM embeds the same source samples.
+        Values may be zero-argument callables returning them.
+    model_side_data : mapping of str to mapping, default=None
+        Per-PTM side inputs: for each PTM name, a mapping as ``side_data`` whose entries
+        override the task-wide ones, e.g. ``{"resnet": {"source_features": Fs_resnet}}``
+        for `skspider.transferability.OTCE` (the PTM's features of its source samples).
+        Zoo-scoring (`skspider.transferability.TransferabilityRanker`,
+        `skspider.tasks.proxy_ranks`) passes each estimator the entries it declares.
 
     Examples
     --------
@@ -83,6 +104,8 @@ class Task:
     tokens: Any = None
     model_tokens: Mapping[str, ArrayOrLoader] | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    side_data: Mapping[str, Any] | None = None
+    model_side_data: Mapping[str, Mapping[str, Any]] | None = None
 
     @property
     def n_samples(self) -> int:
@@ -127,3 +150,30 @@ class Task:
         if self.models:
             parts.append(f"models={len(self.models)}")
         return f"Task({', '.join(parts)})"
+
+    def _side_entries(self, model: str, names: Any = None) -> dict[str, Any]:
+        # Unloaded: the zoo-scoring engine ships loaders to its workers, which call them.
+        entries = dict(self.side_data or {})
+        entries.update((self.model_side_data or {}).get(model) or {})
+        if names is not None:
+            entries = {k: v for k, v in entries.items() if k in set(names)}
+        return entries
+
+    def get_side_data(self, model: str, names: Any = None) -> dict[str, Any]:
+        """Side inputs for ``model`` on this task (loaded if lazy).
+
+        The task-wide ``side_data`` updated with ``model_side_data[model]``; only the
+        entries in ``names`` when given. Entries that are absent are left out.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skspider.base import Task
+        >>> task = Task(y=[0, 1], side_data={"source_labels": [0, 1]},
+        ...             model_side_data={"vit": {"source_features": lambda: np.eye(2)}})
+        >>> sorted(task.get_side_data("vit"))
+        ['source_features', 'source_labels']
+        >>> task.get_side_data("resnet")
+        {'source_labels': [0, 1]}
+        """
+        return {k: load_value(v) for k, v in self._side_entries(model, names).items()}

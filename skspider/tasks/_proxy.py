@@ -2,55 +2,24 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed, effective_n_jobs
 from scipy import stats
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ..base import check_task_sequence, load_array
 from ..base._numeric import normalize_rows
-from ..transferability import BaseTransferabilityEstimator, get_estimator
+from ..transferability import BaseTransferabilityEstimator, score_zoo
+from ..transferability._engine import resolve_estimators
 
 __all__ = ["aggregate_scores", "proxy_ranks"]
 
 _NORMALIZE = ("rank", "zscore", "minmax", "none")
 _AGGREGATE = ("mean", "median")
 _OUTPUT = ("rank", "score")
-
-
-def _resolve_estimators(estimators: Any) -> list[tuple[str, BaseTransferabilityEstimator]]:
-    if isinstance(estimators, (str, BaseTransferabilityEstimator)):
-        estimators = [estimators]
-    items = (
-        list(estimators.items())
-        if isinstance(estimators, Mapping)
-        else [(None, e) for e in estimators]
-    )
-    if not items:
-        raise ValueError("estimators is empty; give at least one transferability estimator.")
-    resolved: list[tuple[str, BaseTransferabilityEstimator]] = []
-    for label, est in items:
-        if not isinstance(est, (str, BaseTransferabilityEstimator)):
-            raise TypeError(
-                "estimators must be names or instances of BaseTransferabilityEstimator "
-                f"subclasses; got {type(est).__name__}."
-            )
-        est = get_estimator(est)
-        label = label or type(est).__name__
-        resolved.append((str(label), est))
-    labels = [label for label, _ in resolved]
-    dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
-    if dupes:
-        raise ValueError(
-            f"Estimators {dupes} appear twice; give distinct labels with a dict "
-            "{label: estimator}."
-        )
-    return resolved
 
 
 def _check_weights(weights: Any, labels: list[str]) -> np.ndarray:
@@ -84,6 +53,16 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(v[i])
 
 
+@validate_params(
+    {
+        "scores": ["array-like"],
+        "normalize": [StrOptions(set(_NORMALIZE))],
+        "aggregate": [StrOptions(set(_AGGREGATE))],
+        "weights": ["array-like", None],
+        "output": [StrOptions(set(_OUTPUT))],
+    },
+    prefer_skip_nested_validation=True,
+)
 def aggregate_scores(
     scores: Any,
     *,
@@ -137,13 +116,6 @@ def aggregate_scores(
         raise ValueError(f"scores must be 3-D (n_estimators, n_tasks, n_models), got {S.shape}.")
     if np.isinf(S).any():
         raise ValueError("scores contain infinity.")
-    for label, value, options in (
-        ("normalize", normalize, _NORMALIZE),
-        ("aggregate", aggregate, _AGGREGATE),
-        ("output", output, _OUTPUT),
-    ):
-        if value not in options:
-            raise ValueError(f"{label} must be one of {list(options)}, got {value!r}.")
     w = _check_weights(weights, [str(i) for i in range(S.shape[0])])
     n_est, n_tasks, n_models = S.shape
     Z = np.empty_like(S)
@@ -173,59 +145,24 @@ def aggregate_scores(
     return ranks.astype(np.int64) if not np.isnan(ranks).any() else ranks
 
 
-# -- the jobs (module level: they travel to joblib / Dask workers) -------------------------------
-def _score(est, X, y, error_score, where):
-    try:
-        return float(est.score(X, y))
-    except Exception as exc:
-        if isinstance(error_score, str):
-            if isinstance(exc, ValueError):
-                raise ValueError(f"{where}: {exc}") from exc
-            raise
-        warnings.warn(f"{where} failed ({exc}); its score is {error_score}.", stacklevel=2)
-        return float(error_score)
-
-
-def _score_pair(y, feats, probas, estimators, error_score, where):
-    """Independent estimators on one (task, PTM): loads each input at most once."""
-    out = np.full(len(estimators), np.nan)
-    cache = {}
-    for i, (label, est) in enumerate(estimators):
-        source = feats if est.input_kind == "features" else probas
-        if source is None:
-            continue  # e.g. LEEP on a PTM without a source head: not scored
-        if est.input_kind not in cache:
-            cache[est.input_kind] = load_array(source)
-        out[i] = _score(est, cache[est.input_kind], y, error_score, f"{label} on {where}")
-    return out
-
-
-def _score_pairs(y, items, estimators, error_score, tname):
-    """Independent estimators on a chunk of one task's PTMs, one PTM loaded at a time."""
-    out = np.full((len(items), len(estimators)), np.nan)
-    for row, (_, model, feats, probas) in enumerate(items):
-        where = f"task {tname!r}, model {model!r}"
-        out[row] = _score_pair(y, feats, probas, estimators, error_score, where)
-    return out
-
-
-def _score_set(y, sources, est, label, error_score, where):
-    """A set-level estimator on one task: all its PTMs at once."""
-    present = [i for i, s in enumerate(sources) if s is not None]
-    out = np.full(len(sources), np.nan)
-    if not present:
-        return out
-    try:
-        values = est.score_models([load_array(sources[i]) for i in present], y)
-    except Exception as exc:
-        if isinstance(error_score, str):
-            raise
-        warnings.warn(f"{label} on {where} failed ({exc}); scores are {error_score}.", stacklevel=2)
-        values = np.full(len(present), float(error_score))
-    out[present] = np.asarray(values, dtype=np.float64)
-    return out
-
-
+@validate_params(
+    {
+        "tasks": ["array-like"],
+        "estimators": [str, BaseTransferabilityEstimator, Mapping, list, tuple],
+        "models": ["array-like", None],
+        "normalize": [StrOptions(set(_NORMALIZE))],
+        "aggregate": [StrOptions(set(_AGGREGATE))],
+        "weights": ["array-like", Mapping, None],
+        "output": [StrOptions(set(_OUTPUT))],
+        "missing": [StrOptions({"raise", "nan"})],
+        "error_score": [StrOptions({"raise"}), Real],
+        "random_state": ["random_state"],
+        "return_scores": ["boolean"],
+        "n_jobs": [Integral, None],
+        "verbose": [Interval(Integral, 0, None, closed="left"), "boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def proxy_ranks(
     tasks: Sequence[Any],
     estimators: Any = ("LogME", "LEEP", "NCE", "HScore"),
@@ -235,7 +172,9 @@ def proxy_ranks(
     aggregate: Literal["mean", "median"] = "mean",
     weights: Any = None,
     output: Literal["rank", "score"] = "rank",
+    missing: Literal["raise", "nan"] = "nan",
     error_score: Literal["raise"] | float = "raise",
+    random_state: Any = None,
     return_scores: bool = False,
     n_jobs: int | None = None,
     verbose: int = 0,
@@ -250,12 +189,14 @@ def proxy_ranks(
     (``task.get_model_probas``); a PTM without probabilities is not scored by the latter,
     and its aggregate uses the other estimators only (see `aggregate_scores`).
 
-    Work runs through joblib: independent estimators in jobs over (task, PTM) pairs (each
-    PTM's arrays loaded once for all of them, one PTM at a time; a task's PTMs are grouped
-    into a few jobs so that scheduling costs stay small), set-level ones (``set_level=True``,
-    via ``score_models``) in one job per task. Any joblib backend works unchanged, e.g. a
-    Dask cluster with ``joblib.parallel_config(backend="dask")``; lazy per-PTM arrays (cache
-    loaders) are read by the workers.
+    Scoring runs through `skspider.transferability.score_zoo`, the engine of
+    `skspider.transferability.TransferabilityRanker` too: joblib jobs over chunks of each
+    task's (task, PTM) pairs (each PTM's arrays loaded once for all estimators, one PTM at a
+    time; lazy loaders read by the workers), one job per task for set-level estimators, and
+    side data (e.g. `OTCE`'s source set) routed from ``Task.side_data`` /
+    ``Task.model_side_data``. Pick the joblib backend with `joblib.parallel_config`:
+    "loky" (default), "threading" or a Dask cluster (``backend="dask"``); avoid
+    "multiprocessing" once torch has started threads (it deadlocks after a fork).
 
     Parameters
     ----------
@@ -277,9 +218,20 @@ def proxy_ranks(
     output : {"rank", "score"}, default="rank"
         Integer ranks 0 .. M-1, larger = better, ties sharing the lowest rank (as in the
         paper's proxy-rank files), or the aggregated scores.
+    missing : {"raise", "nan"}, default="nan"
+        A task lacking a PTM's input that an estimator consumes (e.g. no source
+        probabilities for LEEP): left unscored, NaN, so the aggregate uses the other
+        estimators ("nan"), or a `ValueError` naming the task, PTMs and estimators ("raise").
     error_score : "raise" or float, default="raise"
-        When an estimator fails on a (task, PTM) (degenerate features, say): raise, or warn
-        and use this value (``np.nan``: treat as not scored).
+        When an estimator fails on a (task, PTM) (degenerate features, say): re-raise with
+        the estimator, task and PTM in the message, or warn
+        (`sklearn.exceptions.FitFailedWarning`, naming them) and use this value (``np.nan``:
+        treat as not scored).
+    random_state : int, RandomState instance or None, default=None
+        Seeds every estimator that takes a ``random_state`` (e.g. ``"NLEEP"`` by name),
+        overriding its own: the i-th estimator gets the i-th of ``len(estimators)``
+        integers drawn from ``check_random_state(random_state)``, so an int gives the same
+        ranks on every call. None: estimators keep their own ``random_state``.
     return_scores : bool, default=False
         Also return the raw scores, one DataFrame per estimator.
     n_jobs : int, default=None
@@ -321,93 +273,29 @@ def proxy_ranks(
         good  bad
     t0     1    0
     """
-    task_list = check_task_sequence(tasks, name="tasks")
-    resolved = _resolve_estimators(estimators)
+    resolved = resolve_estimators(estimators)
     labels = [label for label, _ in resolved]
     w = _check_weights(weights, labels)
-    if not (error_score == "raise" or isinstance(error_score, Real)):
-        raise ValueError(f"error_score must be 'raise' or a number, got {error_score!r}.")
-
-    seen: dict[str, None] = {}
-    for task in task_list:
-        for mapping in (task.model_features, task.model_probas):
-            seen.update(dict.fromkeys(mapping or {}))
-    if models is None:
-        model_list = list(seen)
-        if not model_list:
-            raise ValueError("The tasks carry no per-model features or probabilities.")
-    else:
-        if isinstance(models, str):
-            raise TypeError("models must be a sequence of names, not a single str.")
-        model_list = [str(m) for m in models]
-        if not model_list:
-            raise ValueError("models is empty.")
-        unknown = [m for m in model_list if m not in seen]
-        if unknown:
-            raise ValueError(
-                f"Unknown model names {unknown[:10]}: no task has features or probabilities "
-                f"for them (known: {list(seen)[:20]})."
-            )
-        if len(set(model_list)) != len(model_list):
-            raise ValueError("models contains duplicates.")
-
-    # Set-level estimators, and those with their own score_models (OTCE with per-PTM source
-    # sets), see every PTM of a task in one call; the others run per (task, PTM).
-    whole = [est._scores_whole_task() for _, est in resolved]
-    independent = [(i, lab, est) for i, (lab, est) in enumerate(resolved) if not whole[i]]
-    set_level = [(i, lab, est) for i, (lab, est) in enumerate(resolved) if whole[i]]
-    pair_ests = [(label, est) for _, label, est in independent]
-    wants_probas = any(est.input_kind == "probas" for _, est in resolved)
-    wants_feats = any(est.input_kind == "features" for _, est in resolved)
-
-    # Jobs: the (task, PTM) pairs of a task in a few chunks (enough chunks for every worker,
-    # few enough that scheduling costs stay small next to the estimators' work), plus one
-    # job per (task, set-level estimator).
-    per_task = max(1, -(-4 * effective_n_jobs(n_jobs) // len(task_list)))
-    jobs, slots = [], []
-    for t, task in enumerate(task_list):
-        y = np.asarray(task.y)
-        feats = task.model_features or {}
-        probas = task.model_probas or {}
-        tname = task.name if task.name is not None else t
-        if pair_ests:
-            pairs = []
-            for m, model in enumerate(model_list):
-                f = feats.get(model) if wants_feats else None
-                p = probas.get(model) if wants_probas else None
-                if f is not None or p is not None:
-                    pairs.append((m, model, f, p))
-            n_chunks = min(per_task, len(pairs))
-            for chunk in np.array_split(np.arange(len(pairs)), n_chunks) if pairs else []:
-                items = [pairs[i] for i in chunk]
-                jobs.append(delayed(_score_pairs)(y, items, pair_ests, error_score, tname))
-                slots.append(("pair", t, [m for m, _, _, _ in items]))
-        for e, label, est in set_level:
-            source = feats if est.input_kind == "features" else probas
-            sources = [source.get(model) for model in model_list]
-            jobs.append(delayed(_score_set)(y, sources, est, label, error_score, f"task {tname!r}"))
-            slots.append(("set", t, e))
-
-    S = np.full((len(resolved), len(task_list), len(model_list)), np.nan)
-    pair_index = [i for i, _, _ in independent]
-    results = Parallel(n_jobs=n_jobs, verbose=verbose)(jobs) if jobs else []
-    for (kind, t, k), values in zip(slots, results):
-        if kind == "pair":
-            S[np.ix_(pair_index, [t], k)] = values.T[:, None, :]
-        else:
-            S[k, t, :] = values
-
-    index = [task.name if task.name is not None else t for t, task in enumerate(task_list)]
-    if np.isnan(S).all(axis=0).all():
+    raw = score_zoo(
+        tasks,
+        dict(resolved),
+        models=models,
+        missing=missing,
+        error_score=error_score,
+        random_state=random_state,
+        n_jobs=n_jobs,
+        verbose=verbose,
+    )
+    S = np.stack([raw[label].to_numpy() for label in labels])
+    if np.isnan(S).all():
         raise ValueError(
-            "No estimator could score any (task, PTM): features-estimators need "
-            "model_features, probas-estimators need model_probas."
+            "No estimator could score any (task, PTM): each failed (see the warnings) or "
+            "lacked its input (features-estimators need model_features, probas-estimators "
+            "model_probas)."
         )
     ranks = aggregate_scores(S, normalize=normalize, aggregate=aggregate, weights=w, output=output)
-    frame = pd.DataFrame(ranks, index=index, columns=model_list)
+    first = raw[labels[0]]
+    frame = pd.DataFrame(ranks, index=first.index, columns=first.columns)
     if not return_scores:
         return frame
-    raw = {
-        label: pd.DataFrame(S[e], index=index, columns=model_list) for e, label in enumerate(labels)
-    }
     return frame, raw

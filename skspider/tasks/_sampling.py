@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.multiclass import type_of_target
 
 from ..base import Task
@@ -124,6 +125,22 @@ def _check_range(value: Any, label: str) -> tuple[int, int]:
     return lo, hi
 
 
+_POSITIVE = Interval(Integral, 1, None, closed="left")
+
+
+@validate_params(
+    {
+        "X": ["array-like", Task, Mapping, None],
+        "y": ["array-like", None],
+        "n_tasks": [_POSITIVE],
+        "n_way": [_POSITIVE, tuple, list],
+        "n_shot": [_POSITIVE],
+        "random_state": ["random_state"],
+        "n_pools": [_POSITIVE, tuple, list],
+        "prefix": [str],
+    },
+    prefer_skip_nested_validation=True,
+)
 def sample_tasks(
     X: Any,
     y: Any = None,
@@ -205,10 +222,6 @@ def sample_tasks(
     (4, True)
     """
     pools = _as_pools(X, y)
-    if isinstance(n_tasks, bool) or not isinstance(n_tasks, Integral) or n_tasks < 1:
-        raise ValueError(f"n_tasks must be a positive int, got {n_tasks!r}.")
-    if isinstance(n_shot, bool) or not isinstance(n_shot, Integral) or n_shot < 1:
-        raise ValueError(f"n_shot must be a positive int, got {n_shot!r}.")
     way_lo, way_hi = _check_range(n_way, "n_way")
     pool_lo, pool_hi = _check_range(n_pools, "n_pools")
     rng = check_random_state(random_state)

@@ -2,6 +2,7 @@
 
 from ._base import BaseTransferabilityEstimator
 from ._emms import EMMS
+from ._engine import score_zoo
 from ._gbc import GBC
 from ._hscore import HScore
 from ._leep import LEEP, NLEEP
@@ -38,4 +39,5 @@ __all__ = [
     "TransRate",
     "TransferabilityRanker",
     "get_estimator",
+    "score_zoo",
 ]

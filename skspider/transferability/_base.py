@@ -95,6 +95,10 @@ class BaseTransferabilityEstimator(BaseEstimator):
     #: True when ``_fit`` accepts float32 ``X`` as is (accumulating in float64 itself), so
     #: that validation does not make a float64 copy of large feature matrices.
     _keep_float32: ClassVar[bool] = False
+    #: Names of keyword parameters of ``fit`` carrying side data besides the PTM's array and
+    #: the labels (e.g. OTCE's source set). Zoo-scoring passes each one a task provides
+    #: (``Task.side_data`` / ``Task.model_side_data``).
+    _side_inputs: ClassVar[tuple[str, ...]] = ()
     # Subclasses declare their hyper-parameters' constraints (scikit-learn's mechanism).
     _parameter_constraints: dict = {}
 
@@ -106,7 +110,7 @@ class BaseTransferabilityEstimator(BaseEstimator):
 
     # -- the contract -------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any) -> BaseTransferabilityEstimator:
+    def fit(self, X: Any, y: Any, **side: Any) -> BaseTransferabilityEstimator:
         """Compute the transferability of ``(X, y)``.
 
         Parameters
@@ -115,16 +119,25 @@ class BaseTransferabilityEstimator(BaseEstimator):
             The PTM's features, or its source-class probabilities (see ``input_kind``).
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Class labels, or regression targets where supported.
+        **side : dict
+            Side data, for estimators that declare it (``_side_inputs``), passed to
+            ``_fit``; subclasses name these parameters in their own ``fit``.
 
         Returns
         -------
         self : object
             With ``score_`` set.
         """
+        unexpected = sorted(set(side) - set(self._side_inputs))
+        if unexpected:
+            raise TypeError(
+                f"{type(self).__name__}.fit got unexpected keyword arguments {unexpected}; "
+                f"it takes {list(self._side_inputs) or 'none'}."
+            )
         # A failed refit must not leave an earlier fit's score behind.
         self.__dict__.pop("score_", None)
         X, y = self._validate_input(X, y)
-        score = float(self._fit(X, y))
+        score = float(self._fit(X, y, **side))
         if not np.isfinite(score):
             raise ValueError(
                 f"{type(self).__name__} produced a non-finite score ({score}); the input "
@@ -133,12 +146,12 @@ class BaseTransferabilityEstimator(BaseEstimator):
         self.score_ = score
         return self
 
-    def score(self, X: Any, y: Any) -> float:
+    def score(self, X: Any, y: Any, **side: Any) -> float:
         """The transferability of ``(X, y)``, higher = better.
 
         Unlike a predictor's ``score``, this does not evaluate a fitted model on new data:
         a transferability estimator scores the data it is given. On an unfitted estimator
-        it returns ``clone(self).fit(X, y).score_`` (the one-liner ``LogME().score(X, y)``);
+        it returns ``clone(self).fit(X, y, **side).score_`` (the one-liner ``LogME().score(X, y)``);
         on a fitted one, ``score_`` if ``(X, y)`` is the data it was fitted on, and a
         `ValueError` otherwise. That error is what ``cross_val_score``, ``cross_validate``
         and ``GridSearchCV`` meet when handed a transferability estimator (they fit on one
@@ -151,6 +164,8 @@ class BaseTransferabilityEstimator(BaseEstimator):
             As for `fit`.
         y : array-like
             As for `fit`.
+        **side : dict
+            Side data, as for `fit`.
 
         Returns
         -------
@@ -163,7 +178,7 @@ class BaseTransferabilityEstimator(BaseEstimator):
             On a fitted estimator, for data other than the data it was fitted on.
         """
         if not (hasattr(self, "_fit_fingerprint") and hasattr(self, "score_")):
-            return clone(self).fit(X, y).score_
+            return clone(self).fit(X, y, **side).score_
         check_is_fitted(self)
         name = type(self).__name__
         if y is None:

@@ -39,12 +39,14 @@ class EMMS(BaseTransferabilityEstimator):
     on the simplex weights ``t`` of the ``K`` embeddings; the score is minus the residual.
     Features and embeddings are standardised per column (``/(std + 1e-8)``).
 
-    No text encoder is shipped here, so the label embeddings are an input:
-    ``label_embeddings`` is an ``(n_classes, e)`` matrix (one row per class, in the order of
-    ``classes_``, i.e. sorted labels), an ``(n_classes, e, K)`` array, or a list of ``K``
-    ``(n_classes, e)`` matrices. None (default) uses one-hot labels (``K = 1``; the score is
-    then the least-squares fit of the standardised one-hot labels, a LogME-like linear probe).
-    Regression targets ``(n_samples, n_targets)`` are used directly as one embedding.
+    No text encoder is shipped here, so the label embeddings are data passed to `fit`
+    (``fit(X, y, label_embeddings=E)``; zoo-scoring takes them from each task's
+    ``Task.side_data["label_embeddings"]``, as they embed that task's classes): an
+    ``(n_classes, e)`` matrix (one row per class, in the order of ``classes_``, i.e. sorted
+    labels), an ``(n_classes, e, K)`` array, or a list of ``K`` ``(n_classes, e)`` matrices.
+    None (default) uses one-hot labels (``K = 1``; the score is then the least-squares fit of
+    the standardised one-hot labels, a LogME-like linear probe). Regression targets
+    ``(n_samples, n_targets)`` are used directly as one embedding.
 
     Score: ``-||X w - Z t||_F^2 / (N e)``, the mean squared residual per sample and embedding
     dimension, higher = better. (The authors' code divides by ``N`` and multiplies by ``e``:
@@ -53,8 +55,6 @@ class EMMS(BaseTransferabilityEstimator):
 
     Parameters
     ----------
-    label_embeddings : array-like or list of array-like, default=None
-        See above. None: one-hot labels.
     max_iter : int, default=1
         Alternating rounds (``w`` then ``t``); the authors' code runs one. Irrelevant when
         ``K = 1``.
@@ -88,27 +88,46 @@ class EMMS(BaseTransferabilityEstimator):
     >>> X = rng.normal(size=(90, 8))
     >>> X[np.arange(90), y] += 3.0
     >>> emb = rng.normal(size=(3, 16))  # e.g. text embeddings of the 3 class names
-    >>> bool(EMMS(label_embeddings=emb).fit(X, y).score_ > EMMS().fit(X[:, 3:], y).score_)
+    >>> bool(EMMS().fit(X, y, label_embeddings=emb).score_ > EMMS().fit(X[:, 3:], y).score_)
     True
     """
 
     input_kind = "features"
     supports_regression = True
+    _side_inputs = ("label_embeddings",)
     _parameter_constraints: dict = {
-        "label_embeddings": ["array-like", None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }
 
-    def __init__(self, label_embeddings: Any = None, max_iter: int = 1):
-        self.label_embeddings = label_embeddings
+    def __init__(self, *, max_iter: int = 1):
         self.max_iter = max_iter
 
-    def _embeddings(self, y: np.ndarray) -> np.ndarray:
+    def fit(self, X: Any, y: Any, *, label_embeddings: Any = None) -> EMMS:
+        """Compute the EMMS transferability of ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The PTM's features of the target samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Class labels, or regression targets (then used as the one embedding).
+        label_embeddings : array-like or list of array-like, default=None
+            Embeddings of the classes: ``(n_classes, e)``, ``(n_classes, e, K)`` or a list
+            of ``K`` ``(n_classes, e)`` matrices, rows in the order of ``classes_``. None:
+            one-hot labels. Ignored for regression targets.
+
+        Returns
+        -------
+        self : EMMS
+            With ``score_`` set.
+        """
+        return super().fit(X, y, label_embeddings=label_embeddings)
+
+    def _embeddings(self, y: np.ndarray, E: Any) -> np.ndarray:
         """``(n_samples, e, K)`` target embeddings of the samples."""
         if y.ndim == 2:  # regression targets
             return y[:, :, None]
         n_classes = len(self.classes_)
-        E = self.label_embeddings
         if E is None:
             E = np.eye(n_classes)
         if isinstance(E, (list, tuple)) and E and np.ndim(E[0]) == 2:
@@ -131,8 +150,8 @@ class EMMS(BaseTransferabilityEstimator):
             raise ValueError("label_embeddings contains NaN or infinity.")
         return E[y]
 
-    def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
-        Z = self._embeddings(y)
+    def _fit(self, X: np.ndarray, y: np.ndarray, label_embeddings: Any = None) -> float:
+        Z = self._embeddings(y, label_embeddings)
         n, e, k = Z.shape
         # New arrays (never standardise in place: Z may be a view of the user's targets).
         Z = np.stack([_standardise(Z[:, :, i]) for i in range(k)], axis=2)

@@ -1,4 +1,5 @@
-"""Transferability estimators by name, found through discovery (no hand-kept list)."""
+"""Transferability estimators by name, read from this package's public names (no hand-kept
+list, and no package-wide discovery: looking up a numpy estimator imports nothing else)."""
 
 from __future__ import annotations
 
@@ -15,20 +16,30 @@ def _key(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _available() -> dict[str, type]:
-    # Discovery walks and imports every subpackage (this one included, hence the import
-    # here); once per process is enough, since the set of classes does not change.
-    from ..utils import all_estimators
+    # The public estimators of skspider.transferability: its __all__, read at call time (the
+    # package is fully imported by then). Whole-package discovery
+    # (skspider.utils.all_estimators) would import torch, the zoo and the spider for this.
+    from .. import transferability
 
-    return dict(all_estimators(type_filter="transferability"))
+    found = {}
+    for name in transferability.__all__:
+        obj = getattr(transferability, name)
+        if (
+            isinstance(obj, type)
+            and issubclass(obj, BaseTransferabilityEstimator)
+            and not name.startswith("Base")
+        ):
+            found[name] = obj
+    return found
 
 
 def get_estimator(name: str | BaseTransferabilityEstimator) -> BaseTransferabilityEstimator:
     """A transferability estimator by class name, with default hyper-parameters.
 
     Names are matched without regard to case, ``-`` or ``_`` ("LogME", "logme", "H-Score",
-    "n_leep"), among every estimator `skspider.utils.all_estimators` finds, so an estimator
-    added to the package is available by name the day it lands. An instance is returned as
-    is.
+    "n_leep"), among the estimator classes `skspider.transferability` exports (its
+    ``__all__``), so an estimator added to the package is available by name the day it
+    lands. Only this package is imported: no torch, no zoo. An instance is returned as is.
 
     Parameters
     ----------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
@@ -42,21 +41,14 @@ def exact_transport(cost: np.ndarray) -> np.ndarray:
     return np.maximum(res.x.reshape(n, m), 0.0)
 
 
-def _is_per_model(value: Any, ndim: int) -> bool:
-    """A list/tuple whose items are ``ndim``-D arrays: one source set per PTM."""
-    return (
-        isinstance(value, (list, tuple))
-        and len(value) > 0
-        and all(np.ndim(v) == ndim for v in value)
-    )
-
-
 class OTCE(BaseTransferabilityEstimator):
     """OTCE: optimal-transport based conditional entropy (Tan et al., 2021).
 
     Needs the PTM's features of labelled **source** samples (e.g. a few ImageNet images per
-    class, embedded by the same PTM), given in the constructor since ``fit(X, y)`` only sees
-    the target task. The source and target features are coupled by exact optimal transport
+    class, embedded by the same PTM): data, not a hyper-parameter, so they are passed to
+    `fit` (``fit(X, y, source_features=Fs, source_labels=ys)``), and zoo-scoring routes
+    them from each task (``Task.model_side_data`` / ``Task.side_data``, see below). The
+    source and target features are coupled by exact optimal transport
     (squared Euclidean cost, uniform weights); the coupling gives a joint distribution of
     source and target labels, hence the conditional entropy ``CE = H(Y_t | Y_s)``, and the
     transport cost is the Wasserstein distance ``W`` (domain difference). The score::
@@ -72,18 +64,14 @@ class OTCE(BaseTransferabilityEstimator):
     auxiliary-free OT-based NCE (``-CE``) that the OTCE authors recommend in their code
     (F-OTCE in their later work). Both terms depend on the feature scale only through ``W``.
 
-    Inside a `TransferabilityRanker`, each PTM has its own source features: pass a list with
-    one array per PTM, in the order the ranker scores them (its model order), and
-    ``score_models`` pairs them up; ``source_labels`` may be one array shared by every PTM
-    (the usual case: the same source images go through each PTM) or a list as well.
+    Inside a `TransferabilityRanker` or `skspider.tasks.proxy_ranks`, each PTM has its own
+    source features: give each task ``model_side_data={ptm: {"source_features": Fs_ptm}}``
+    and ``side_data={"source_labels": ys}`` (the usual case: the same source images go
+    through each PTM; per-PTM labels go in ``model_side_data`` too). The same arrays may be
+    shared by every task (a reference, not a copy).
 
     Parameters
     ----------
-    source_features : array-like of shape (n_source, n_features), or list of them
-        The PTM's features of the source samples; a list holds one array per PTM for
-        `score_models`. Required.
-    source_labels : array-like of shape (n_source,), or list of them
-        Labels of the source samples (any hashable labels). Required.
     domain_weight : float, default=1.0
         Weight of the Wasserstein distance next to the conditional entropy.
 
@@ -126,47 +114,62 @@ class OTCE(BaseTransferabilityEstimator):
     >>> Xs = rng.normal(size=(60, 4)) + 3.0 * ys[:, None]
     >>> yt = np.repeat([0, 1], 30)
     >>> Xt = rng.normal(size=(60, 4)) + 3.0 * yt[:, None]  # target classes match source 0, 1
-    >>> aligned = OTCE(source_features=Xs, source_labels=ys).fit(Xt, yt)
-    >>> shuffled = OTCE(source_features=Xs, source_labels=ys).fit(Xt, rng.permutation(yt))
+    >>> aligned = OTCE().fit(Xt, yt, source_features=Xs, source_labels=ys)
+    >>> shuffled = OTCE().fit(Xt, rng.permutation(yt), source_features=Xs, source_labels=ys)
     >>> bool(aligned.score_ > shuffled.score_), round(aligned.conditional_entropy_, 3)
     (True, 0.231)
     """
 
     input_kind = "features"
+    _side_inputs = ("source_features", "source_labels")
     _parameter_constraints: dict = {
-        "source_features": ["array-like", None],
-        "source_labels": ["array-like", None],
         "domain_weight": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(
-        self,
-        source_features: Any = None,
-        source_labels: Any = None,
-        domain_weight: float = 1.0,
-    ):
-        self.source_features = source_features
-        self.source_labels = source_labels
+    def __init__(self, *, domain_weight: float = 1.0):
         self.domain_weight = domain_weight
 
-    def _source(self, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    def fit(
+        self, X: Any, y: Any, *, source_features: Any = None, source_labels: Any = None
+    ) -> OTCE:
+        """Compute the OTCE transferability of ``(X, y)`` from the PTM's source set.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The PTM's features of the target samples.
+        y : array-like of shape (n_samples,)
+            Target labels.
+        source_features : array-like of shape (n_source, n_features)
+            The same PTM's features of the source samples. Required.
+        source_labels : array-like of shape (n_source,)
+            Labels of the source samples (any hashable labels). Required.
+
+        Returns
+        -------
+        self : OTCE
+            With ``score_`` set.
+        """
+        return super().fit(X, y, source_features=source_features, source_labels=source_labels)
+
+    def _source(
+        self, n_features: int, source_features: Any, source_labels: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
         name = type(self).__name__
-        if self.source_features is None or self.source_labels is None:
-            missing = [p for p in ("source_features", "source_labels") if getattr(self, p) is None]
+        if source_features is None or source_labels is None:
+            absent = [
+                p
+                for p, v in (("source_features", source_features), ("source_labels", source_labels))
+                if v is None
+            ]
             raise ValueError(
                 f"{name} needs the PTM's features of labelled source samples: pass "
-                f"{' and '.join(missing)} to the constructor, e.g. "
-                "OTCE(source_features=Fs, source_labels=ys)."
+                f"{' and '.join(absent)} to fit, e.g. OTCE().fit(X, y, source_features=Fs, "
+                "source_labels=ys), or, for zoo-scoring, put them in each Task's "
+                "model_side_data / side_data."
             )
-        for param, ndim in (("source_features", 2), ("source_labels", 1)):
-            if _is_per_model(getattr(self, param), ndim):
-                raise ValueError(
-                    f"{name}.fit scores one PTM, but {param} is a list of "
-                    f"{len(getattr(self, param))} per-PTM arrays; use "
-                    "score_models(Xs, y) to score them together, or pass one array."
-                )
-        Fs = check_array(self.source_features, dtype=np.float64, input_name="source_features")
-        ys = np.asarray(self.source_labels)
+        Fs = check_array(source_features, dtype=np.float64, input_name="source_features")
+        ys = np.asarray(source_labels)
         if ys.ndim != 1 or len(ys) != len(Fs):
             raise ValueError(
                 f"source_labels must be 1-D with one label per row of source_features "
@@ -179,8 +182,10 @@ class OTCE(BaseTransferabilityEstimator):
             )
         return Fs, ys
 
-    def _fit(self, X: np.ndarray, y: np.ndarray) -> float:
-        Fs, ys = self._source(X.shape[1])
+    def _fit(
+        self, X: np.ndarray, y: np.ndarray, source_features: Any = None, source_labels: Any = None
+    ) -> float:
+        Fs, ys = self._source(X.shape[1], source_features, source_labels)
         _, ys = np.unique(ys, return_inverse=True)
         cost = cdist(Fs, X, metric="sqeuclidean")
         P = exact_transport(cost)
@@ -192,35 +197,3 @@ class OTCE(BaseTransferabilityEstimator):
         ratio = joint[nz] / np.broadcast_to(marginal, joint.shape)[nz]
         self.conditional_entropy_ = float(-(joint[nz] * np.log(ratio)).sum())
         return -(self.domain_weight * self.wasserstein_ + self.conditional_entropy_)
-
-    def score_models(self, Xs: Sequence[Any], y: Any) -> np.ndarray:
-        """Scores of several PTMs on one task, each with its own source features.
-
-        Parameters
-        ----------
-        Xs : sequence of array-like of shape (n_samples, n_features_i)
-            One target feature array per PTM.
-        y : array-like of shape (n_samples,)
-            Target labels.
-
-        Returns
-        -------
-        scores : ndarray of shape (len(Xs),)
-            Higher = better.
-        """
-        per_model = {}
-        for param, ndim in (("source_features", 2), ("source_labels", 1)):
-            value = getattr(self, param)
-            if _is_per_model(value, ndim):
-                if len(value) != len(Xs):
-                    raise ValueError(
-                        f"{param} holds {len(value)} per-PTM arrays but {len(Xs)} PTMs are "
-                        "scored; give one per PTM, in the same order."
-                    )
-                per_model[param] = value
-        scores = []
-        for i, X in enumerate(Xs):
-            params = {p: v[i] for p, v in per_model.items()}
-            est = type(self)(**{**self.get_params(deep=False), **params})
-            scores.append(est.fit(X, y).score_)
-        return np.asarray(scores, dtype=np.float64)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from numbers import Integral
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, Literal
 
 import numpy as np
-from joblib import Parallel, delayed
+from scipy import stats
 from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import BaseRanker, Task, check_performance_matrix, check_task_sequence
+from ..base import BaseRanker, check_performance_matrix, check_task_sequence
+from ._engine import _score_zoo, seed_estimators
 from ._logme import LogME
 from ._lookup import get_estimator
 
@@ -25,20 +26,6 @@ def _check_tasks(X: Any) -> list:
             "per-PTM arrays and labels; a 2-D array has neither, so it cannot be scored."
         )
     return check_task_sequence(X)
-
-
-def _model_array(task: Task, model: str, kind: str, index: int) -> np.ndarray:
-    getter = task.get_model_features if kind == "features" else task.get_model_probas
-    try:
-        return getter(model)
-    except KeyError as exc:
-        raise ValueError(f"X[{index}] (task {task.name!r}): {exc.args[0]}") from None
-
-
-def _score_one(estimator, task: Task, models: list, kind: str, index: int) -> np.ndarray:
-    # Lazy per-PTM arrays are loaded here, inside the worker, one task's worth at a time.
-    arrays = [_model_array(task, m, kind, index) for m in models]
-    return np.asarray(estimator.score_models(arrays, task.y), dtype=np.float64)
 
 
 class TransferabilityRanker(BaseRanker):
@@ -55,13 +42,23 @@ class TransferabilityRanker(BaseRanker):
     ----------
     estimator : transferability estimator or str, default=None
         An instance of a `skspider.transferability` estimator (cloned, never modified), or
-        its name (see `get_estimator`: every estimator discovery finds). None means
+        its name (see `get_estimator`: every estimator this package exports). None means
         ``LogME()``.
+    missing : {"raise", "nan"}, default="raise"
+        A task lacking the estimator's input for a PTM of the zoo: a `ValueError` naming
+        the task and the PTMs ("raise"), or a NaN score there ("nan").
+    error_score : "raise" or float, default="raise"
+        The estimator failing on a (task, PTM): re-raise with the task, PTM and estimator
+        in the message ("raise"), or warn (`sklearn.exceptions.FitFailedWarning`, naming
+        them) and use this value.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the estimator when it takes a ``random_state`` (e.g. `NLEEP` given by name),
+        overriding its own; None keeps the estimator's. See `score_zoo`.
     n_jobs : int, default=None
-        Parallel jobs (joblib) over the (task, PTM) pairs, or over tasks for estimators
-        whose score of a PTM depends on the other PTMs (``set_level``) or that define their
-        own ``score_models`` (e.g. `OTCE` with one source set per PTM). None means 1 unless
-        in a `joblib.parallel_backend` context; -1 uses all processors.
+        Parallel jobs (joblib) over chunks of the (task, PTM) pairs, or over tasks for
+        estimators whose score of a PTM depends on the other PTMs (``set_level``) or that
+        define their own ``score_models``. None means 1 unless in a
+        `joblib.parallel_config` context; -1 uses all processors.
     verbose : int, default=0
         joblib's verbosity: progress messages while scoring.
 
@@ -76,18 +73,21 @@ class TransferabilityRanker(BaseRanker):
     --------
     skspider.transferability.LogME : The default estimator.
     skspider.dummy.PriorRanker : A ranker ignoring the target task.
+    score_zoo : The engine that scores the zoo (several estimators at once).
 
     Notes
     -----
     ``X`` is a sequence of `skspider.base.Task`; each must carry, for every PTM of the zoo,
     an array of the kind the estimator consumes (``task.model_features`` or
-    ``task.model_probas``, possibly lazy loaders, which are called inside the workers).
-    A plain 2-D array cannot be scored: it has neither per-PTM arrays nor labels.
+    ``task.model_probas``, possibly lazy loaders, which are called inside the workers), and
+    any side data the estimator takes (``task.side_data`` / ``task.model_side_data``, e.g.
+    `OTCE`'s source set). A plain 2-D array cannot be scored: it has neither per-PTM arrays
+    nor labels. Scoring runs through `score_zoo`, the engine `skspider.tasks.proxy_ranks`
+    uses too.
 
     The zoo is fixed in `fit`: by the columns of a DataFrame ``y`` when given, else by
     the PTMs of the first task that carry the estimator's input kind, in their order. An
-    array ``y`` is only checked to have one column per PTM. The prediction for a task
-    missing one of those PTMs is an error naming the task and the PTM.
+    array ``y`` is only checked to have one column per PTM.
 
     Examples
     --------
@@ -111,12 +111,27 @@ class TransferabilityRanker(BaseRanker):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "score_models"]), str, None],
+        "missing": [StrOptions({"raise", "nan"})],
+        "error_score": [StrOptions({"raise"}), Real],
+        "random_state": ["random_state"],
         "n_jobs": [Integral, None],
         "verbose": [Interval(Integral, 0, None, closed="left"), "boolean"],
     }
 
-    def __init__(self, estimator=None, *, n_jobs: int | None = None, verbose: int = 0):
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        missing: Literal["raise", "nan"] = "raise",
+        error_score: Literal["raise"] | float = "raise",
+        random_state=None,
+        n_jobs: int | None = None,
+        verbose: int = 0,
+    ):
         self.estimator = estimator
+        self.missing = missing
+        self.error_score = error_score
+        self.random_state = random_state
         self.n_jobs = n_jobs
         self.verbose = verbose
 
@@ -194,22 +209,41 @@ class TransferabilityRanker(BaseRanker):
         """
         check_is_fitted(self)
         tasks = _check_tasks(X)
+        self._input_kind()
         estimator = self._estimator()
-        kind = self._input_kind()
-        models = list(self.models_)
-        parallel = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)
-        if estimator._scores_whole_task():
-            rows = parallel(
-                delayed(_score_one)(estimator, task, models, kind, i)
-                for i, task in enumerate(tasks)
-            )
-            return np.vstack(rows)
-        cells = parallel(
-            delayed(_score_one)(estimator, task, [model], kind, i)
-            for i, task in enumerate(tasks)
-            for model in models
+        resolved = seed_estimators([(type(estimator).__name__, estimator)], self.random_state)
+        S = _score_zoo(
+            tasks,
+            resolved,
+            list(self.models_),
+            missing=self.missing,
+            error_score=self.error_score,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+            name="X",
         )
-        return np.concatenate(cells).reshape(len(tasks), len(models))
+        return S[0]
+
+    def predict_rank(self, X: Any) -> np.ndarray:
+        """Integer ranks of the PTMs on each task, 1 = best.
+
+        Tied scores share the smallest rank of their group (1, 2, 2, 4). PTMs left unscored
+        (NaN, with ``missing="nan"`` or ``error_score=np.nan``) share the rank after the
+        last scored one on their task, never a meaningless integer.
+
+        Parameters
+        ----------
+        X : sequence of Task
+            As for `predict`.
+
+        Returns
+        -------
+        ranks : ndarray of shape (n_tasks, n_models), int
+        """
+        scores = self.predict(X)
+        # NaN as -inf ranks after every scored PTM; ties among them share one rank.
+        filled = np.where(np.isnan(scores), -np.inf, scores)
+        return stats.rankdata(-filled, method="min", axis=1).astype(np.int64)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

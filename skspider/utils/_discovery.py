@@ -28,9 +28,10 @@ def all_estimators(
 
     Walks every module of the package (tests excluded), like
     `sklearn.utils.discovery.all_estimators`, so a new estimator is found (by the common
-    tests, the benchmarks and `TransferabilityRanker`) the day it lands, with no hand-kept
-    list. Abstract classes and names starting with ``_`` or ``Base`` are left out. Modules
-    needing a missing optional dependency are skipped.
+    tests and the benchmarks) the day it lands, with no hand-kept list. (Lookups by name,
+    `skspider.transferability.get_estimator`, read that package's ``__all__`` instead: no
+    walk, no torch import.) Abstract classes and names starting with ``_`` or ``Base`` are
+    left out. Modules needing a missing optional dependency are skipped.
 
     Parameters
     ----------

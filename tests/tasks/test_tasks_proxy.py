@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from proxy_estimators import FisherRatio, Fragile, NegConditionalEntropy, RelativeSeparation
 from scipy.special import softmax
+from sklearn.exceptions import FitFailedWarning
 
 from skspider.base import Task
 from skspider.tasks import aggregate_scores, proxy_ranks
@@ -170,7 +171,7 @@ def test_error_score(tasks):
     thin = [Task(y=t.y, name=t.name, model_features={"m": t.get_model_features("m0")[:, :2]})]
     with pytest.raises(ValueError, match="Fragile on task 't0', model 'm': needs at least 3"):
         proxy_ranks(thin, [Fragile()])
-    with pytest.warns(UserWarning, match="needs at least 3"):
+    with pytest.warns(FitFailedWarning, match="Fragile on task 't0', model 'm' failed"):
         ranks, raw = proxy_ranks(
             [*thin, tasks[1]], [Fragile(), FisherRatio()], error_score=np.nan, return_scores=True
         )
@@ -201,8 +202,14 @@ def test_bad_estimators_and_weights(tasks):
         proxy_ranks(np.ones((3, 3)), [FisherRatio()])
     with pytest.raises(ValueError, match="no per-model"):
         proxy_ranks([Task(y=np.arange(4) % 2)], [FisherRatio()])
-    with pytest.raises(ValueError, match="No estimator could score"):
+    with pytest.raises(ValueError, match="no per-model probas"):
         proxy_ranks([make_task(0, with_probas=False)], [NegConditionalEntropy()])
+    thin = [Task(y=np.arange(6) % 2, name="t", model_features={"m": np.ones((6, 2))})]
+    with (
+        pytest.raises(ValueError, match="No estimator could score"),
+        pytest.warns(FitFailedWarning),
+    ):
+        proxy_ranks(thin, [Fragile()], error_score=np.nan)
 
 
 def test_input_tasks_are_not_modified(tasks):
@@ -255,19 +262,30 @@ def test_default_estimators_are_the_packages_own(tasks):
     assert (ranks["m3"] > ranks["m0"]).all()
 
 
-def test_estimators_with_their_own_score_models_see_the_whole_task(tasks):
-    # OTCE with one source set per PTM (in the order of the models) must be called with
-    # every PTM of a task at once, as in TransferabilityRanker.
+def test_side_data_is_routed_from_the_tasks(tasks):
+    # OTCE's source set: per-PTM source features and shared source labels on each task.
     from skspider.transferability import OTCE
 
     rng = np.random.default_rng(7)
-    sources = [rng.normal(size=(30, 5)) for _ in range(4)]
+    sources = {f"m{i}": rng.normal(size=(30, 5)) for i in range(4)}
     source_y = np.arange(30) % 3
-    est = OTCE(source_features=sources, source_labels=source_y)
-    _, raw = proxy_ranks(tasks, {"otce": est}, return_scores=True)
+    with_side = [
+        Task(
+            y=t.y,
+            name=t.name,
+            model_features=t.model_features,
+            side_data={"source_labels": source_y},
+            model_side_data={m: {"source_features": lambda s=s: s} for m, s in sources.items()},
+        )
+        for t in tasks
+    ]
+    _, raw = proxy_ranks(with_side, {"otce": OTCE()}, return_scores=True)
     t = tasks[0]
     expected = [
-        OTCE(source_features=s, source_labels=source_y).score(t.get_model_features(m), t.y)
-        for s, m in zip(sources, ["m0", "m1", "m2", "m3"], strict=True)
+        OTCE().score(t.get_model_features(m), t.y, source_features=s, source_labels=source_y)
+        for m, s in sources.items()
     ]
     np.testing.assert_allclose(raw["otce"].iloc[0], expected)
+    # Without the side data: OTCE's clear error, with the location.
+    with pytest.raises(ValueError, match="otce on task 't0', model 'm0': OTCE needs"):
+        proxy_ranks(tasks, {"otce": OTCE()})

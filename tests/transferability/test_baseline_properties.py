@@ -55,8 +55,10 @@ ESTIMATORS = {
     "PACTranGaussian": lambda: PACTranGaussian(random_state=0),
     "PACTranDirichlet": lambda: PACTranDirichlet(),
     "PACTranGamma": lambda: PACTranGamma(),
-    "OTCE": lambda: OTCE(source_features=SOURCE_X, source_labels=SOURCE_Y),
+    "OTCE": lambda: OTCE(),
 }
+# Side data passed to fit.
+FIT_PARAMS = {"OTCE": {"source_features": SOURCE_X, "source_labels": SOURCE_Y}}
 
 
 def task_for(est, sep, seed=0):
@@ -66,7 +68,7 @@ def task_for(est, sep, seed=0):
 def score(est, X, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return est.fit(X, y).score_
+        return est.fit(X, y, **FIT_PARAMS.get(type(est).__name__, {})).score_
 
 
 @pytest.mark.parametrize("name", ESTIMATORS)

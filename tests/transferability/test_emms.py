@@ -9,14 +9,14 @@ X = rng.normal(size=(60, 5)) + 1.5 * np.eye(5)[Y]
 
 
 def test_default_is_one_hot_embeddings():
-    assert EMMS().fit(X, Y).score_ == EMMS(label_embeddings=np.eye(3)).fit(X, Y).score_
+    assert EMMS().fit(X, Y).score_ == EMMS().fit(X, Y, label_embeddings=np.eye(3)).score_
     assert EMMS().fit(X, Y).embedding_weights_.tolist() == [1.0]
 
 
 def test_list_of_embeddings_equals_stacked_array():
     embs = [rng.normal(size=(3, 4)) for _ in range(3)]
-    a = EMMS(label_embeddings=embs).fit(X, Y)
-    b = EMMS(label_embeddings=np.stack(embs, axis=2)).fit(X, Y)
+    a = EMMS().fit(X, Y, label_embeddings=embs)
+    b = EMMS().fit(X, Y, label_embeddings=np.stack(embs, axis=2))
     assert a.score_ == pytest.approx(b.score_, rel=1e-12)
     t = a.embedding_weights_
     assert t.shape == (3,) and np.all(t >= 0) and t.sum() == pytest.approx(1.0)
@@ -33,9 +33,9 @@ def test_score_is_minus_the_least_squares_residual():
 
 def test_embeddings_need_one_row_per_class():
     with pytest.raises(ValueError, match="one row per class"):
-        EMMS(label_embeddings=np.ones((4, 2))).fit(X, Y)
+        EMMS().fit(X, Y, label_embeddings=np.ones((4, 2)))
     with pytest.raises(ValueError, match="share one shape"):
-        EMMS(label_embeddings=[np.ones((3, 2)), np.ones((3, 4))]).fit(X, Y)
+        EMMS().fit(X, Y, label_embeddings=[np.ones((3, 2)), np.ones((3, 4))])
 
 
 def test_regression_targets_are_their_own_embedding():

@@ -17,21 +17,21 @@ def test_missing_source_data_is_a_clear_error():
     with pytest.raises(ValueError, match="source_features and source_labels"):
         OTCE().fit(XT, YT)
     with pytest.raises(ValueError, match="source_labels"):
-        OTCE(source_features=FS).fit(XT, YT)
+        OTCE().fit(XT, YT, source_features=FS)
 
 
 def test_source_width_must_match():
     with pytest.raises(ValueError, match="same PTM"):
-        OTCE(source_features=FS[:, :2], source_labels=YS).fit(XT, YT)
+        OTCE().fit(XT, YT, source_features=FS[:, :2], source_labels=YS)
     with pytest.raises(ValueError, match="one label per row"):
-        OTCE(source_features=FS, source_labels=YS[:-1]).fit(XT, YT)
+        OTCE().fit(XT, YT, source_features=FS, source_labels=YS[:-1])
 
 
 def test_aligned_classes_have_zero_conditional_entropy():
-    est = OTCE(source_features=FS, source_labels=YS).fit(XT, YT)
+    est = OTCE().fit(XT, YT, source_features=FS, source_labels=YS)
     assert est.conditional_entropy_ == pytest.approx(0.0, abs=1e-12)
     assert est.score_ == pytest.approx(-est.wasserstein_)
-    nce = OTCE(source_features=FS, source_labels=YS, domain_weight=0.0).fit(XT, YT)
+    nce = OTCE(domain_weight=0.0).fit(XT, YT, source_features=FS, source_labels=YS)
     assert nce.score_ == pytest.approx(-nce.conditional_entropy_, abs=1e-12)
 
 
@@ -49,13 +49,17 @@ def test_exact_transport_is_optimal(m):
     assert (P * cost).sum() == pytest.approx(lp.fun, rel=1e-9)
 
 
-def test_score_models_pairs_per_ptm_sources():
-    Fs2 = FS[:, :2]
-    est = OTCE(source_features=[FS, Fs2], source_labels=YS)
-    scores = est.score_models([XT, XT[:, :2]], YT)
-    assert scores[0] == OTCE(source_features=FS, source_labels=YS).fit(XT, YT).score_
-    assert scores[1] == OTCE(source_features=Fs2, source_labels=YS).fit(XT[:, :2], YT).score_
-    with pytest.raises(ValueError, match="score_models"):
-        est.fit(XT, YT)
-    with pytest.raises(ValueError, match="2 per-PTM arrays but 3 PTMs"):
-        est.score_models([XT, XT, XT], YT)
+def test_source_set_is_fit_data_not_a_parameter():
+    # The source set is data passed to fit: the estimator's parameters stay hyper-parameters
+    # only, and fit, score and pickling behave as for any estimator.
+    import pickle
+
+    est = OTCE()
+    assert est.get_params() == {"domain_weight": 1.0}
+    fitted = est.fit(XT, YT, source_features=FS, source_labels=YS)
+    assert fitted is est and est.get_params() == {"domain_weight": 1.0}
+    assert est.score(XT, YT, source_features=FS, source_labels=YS) == est.score_
+    again = pickle.loads(pickle.dumps(est))
+    assert again.score_ == est.score_
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        OTCE().score(XT, YT, source=FS)

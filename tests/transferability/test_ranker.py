@@ -158,18 +158,22 @@ def test_sklearn_api_checks(check):
     check("TransferabilityRanker", Ranker())
 
 
-def test_otce_with_one_source_set_per_ptm_in_the_ranker():
+def test_otce_source_sets_are_routed_from_the_task_in_the_ranker():
     rng = np.random.default_rng(5)
     y = np.repeat([0, 1, 2], 10)
     feats = {m: rng.normal(size=(30, 4)) + (k + 1) * np.eye(3, 4)[y] for k, m in enumerate("ab")}
-    source = [rng.normal(size=(20, 4)) for _ in "ab"]
+    source = {m: rng.normal(size=(20, 4)) for m in "ab"}
     source_y = np.repeat([0, 1], 10)
-    task = Task(y=y, model_features=feats)
-    est = OTCE(source_features=source, source_labels=source_y)
-    scores = Ranker(est).fit([task]).predict([task])
+    task = Task(
+        y=y,
+        model_features=feats,
+        side_data={"source_labels": source_y},
+        model_side_data={m: {"source_features": s} for m, s in source.items()},
+    )
+    scores = Ranker(OTCE()).fit([task]).predict([task])
     expected = [
-        OTCE(source_features=s, source_labels=source_y).score(feats[m], y)
-        for s, m in zip(source, "ab", strict=True)
+        OTCE().score(feats[m], y, source_features=s, source_labels=source_y)
+        for m, s in source.items()
     ]
     np.testing.assert_allclose(scores[0], expected)
 
