@@ -43,6 +43,7 @@ def add_parser(subparsers: Any, parents: list) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    p.add_argument("--quick", action="store_true", help="run the script's quick mode, if any")
     p.add_argument("--benchmarks-dir", metavar="DIR", help="where benchmarks/ is")
     p.add_argument("name", nargs="?", help="the benchmark (a script name, with or without .py)")
     p.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments for the script")
@@ -111,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     if name not in found:
         raise CLIError(f"unknown benchmark {args.name!r}; available: {sorted(found)}.")
     script_args = list(args.script_args)
+    if args.quick and "--quick" not in script_args:
+        script_args.append("--quick")
     if "--quick" in script_args and not found[name]["quick"]:
         script_args.remove("--quick")
         print(f"note: {name} has no --quick mode; it runs in full.", file=sys.stderr)

@@ -140,6 +140,7 @@ class TauTimeDisplay:
             self.ceiling_line_ = ax.axhline(ceiling, color="C3", linestyle="--", label="ceiling")
             ax.legend(loc="lower right")
         ax.set_xscale("log")
+        ax.margins(x=0.15)  # room for the names beside the outermost points
         ax.set_xlabel("seconds per task (log scale)")
         ax.set_ylabel("mean tau_w")
         self.ax_, self.figure_ = ax, ax.figure

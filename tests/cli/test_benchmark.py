@@ -23,9 +23,8 @@ Path("args.json").write_text(json.dumps(sys.argv[1:]))
 print("hello from the script")
 sys.exit(int(sys.argv[1]))
 '''
-QUICK = (
-    '"""Has a quick mode."""\nimport argparse\nargparse.ArgumentParser().add_argument("--quick")\n'
-)
+# The same, declaring a quick mode (detected by the option's name in the source).
+QUICK = SCRIPT.replace("Echo the arguments.", "Has a quick mode.") + '# "--quick"\n'
 
 
 @pytest.fixture
@@ -80,6 +79,14 @@ def test_run_passes_arguments_and_exit_code(bench_dir, tmp_path, capsys, monkeyp
     # Without --json the script's output goes to stdout.
     assert main(["benchmark", "--benchmarks-dir", str(bench_dir), "echo", "0"]) == 0
     assert capsys.readouterr().out == "hello from the script\n"
+
+
+def test_quick_before_the_name_reaches_scripts_with_a_quick_mode(bench_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["benchmark", "--benchmarks-dir", str(bench_dir), "--quick", "fast", "0"]) == 0
+    assert json.loads((tmp_path / "args.json").read_text()) == ["0", "--quick"]
+    assert main(["benchmark", "--benchmarks-dir", str(bench_dir), "--quick", "echo", "0"]) == 0
+    assert json.loads((tmp_path / "args.json").read_text()) == ["0"]
 
 
 def test_unknown_benchmark(bench_dir, capsys):

@@ -1,7 +1,5 @@
 """`skspider demo` without the built-in zoo: a clear message and exit code 2."""
 
-import pytest
-
 from skspider import datasets
 from skspider.cli import main
 
@@ -25,8 +23,3 @@ def test_demo_with_missing_zoo_files(capsys, monkeypatch):
     assert main(["demo"]) == 2
     err = capsys.readouterr().err
     assert "files are missing" in err and "weights.npz" in err
-
-
-@pytest.mark.parametrize("argv", [["demo", "--help"]])
-def test_demo_help_exits_0(argv):
-    assert main(argv) == 0
