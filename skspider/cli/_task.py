@@ -124,12 +124,6 @@ def load_npz(path: Path) -> TaskData:
                 f"{where}: unexpected array {key!r}; the keys are y, X, features/<model>, "
                 "probas/<model>, encoder and tokens (see skspider rank --help)."
             )
-    unpaired = sorted(set(task.probas) - set(task.features))
-    if unpaired and task.features:
-        raise CLIError(
-            f"{where}: probas given for {unpaired} but no features/<model> for them; give "
-            "features for every PTM, or probas only."
-        )
     return task
 
 

@@ -83,6 +83,15 @@ def test_probas_method_reports_unscored_ptms(feature_task, capsys):
     assert _scores(payload) == pytest.approx({"strong": expected})
 
 
+def test_ptm_with_probas_only_is_unscored_by_a_features_method(feature_task, tmp_path, capsys):
+    _, arrays = feature_task
+    extra = {"probas/headless": arrays["probas/strong"]}
+    np.savez(tmp_path / "t.npz", **arrays, **extra)
+    code, payload, _ = run_json(main, ["rank", str(tmp_path / "t.npz")], capsys)
+    assert code == 0 and payload["unscored"] == ["headless"]
+    assert [r["model"] for r in payload["ranking"]] == ["strong", "weak"]
+
+
 # -- a zoo over raw inputs -----------------------------------------------------------------
 def test_npy_with_zoo_matches_extraction(raw_task, zoo_file, tmp_path, capsys):
     X, y = raw_task
@@ -374,3 +383,12 @@ def test_runtime_failure_exits_1(raw_task, zoo_file, tmp_path, capsys):
     argv = ["rank", str(tmp_path / "t.npz"), "--zoo", f"{zoo_file}:broken_zoo", "--device", "cpu"]
     code, err = _error(argv, capsys)
     assert code == 1 and "this PTM always fails" in err
+
+
+def test_plot_without_matplotlib(feature_task, tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    code, err = _error(["rank", str(feature_task[0]), "--plot", str(tmp_path / "r.png")], capsys)
+    assert code == 3 and 'pip install "skspider[plotting]"' in err
