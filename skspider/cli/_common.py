@@ -1,0 +1,75 @@
+"""What every subcommand shares: exit codes, the error type, and output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import numpy as np
+
+# Exit codes, documented in `skspider --help` and docs/cli.rst.
+EXIT_OK = 0
+EXIT_FAILURE = 1  # a runtime failure: the inputs were accepted but the work failed
+EXIT_USAGE = 2  # a usage or input error: bad arguments, a missing file, a bad shape, an
+#                 unknown method, zoo or benchmark, a missing built-in artifact
+EXIT_DEPENDENCY = 3  # an optional dependency is missing (the message says what to install)
+EXIT_INTERRUPTED = 130  # Ctrl-C
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0    success
+  1    runtime failure (the inputs were accepted but the work failed; a benchmark's
+       failed --check); `skspider benchmark NAME` returns the script's own exit code
+  2    usage or input error: bad arguments, a missing or unreadable file, a bad shape,
+       an unknown method, zoo or benchmark, a missing built-in artifact
+  3    a missing optional dependency (the message says what to install)
+  130  interrupted"""
+
+
+class CLIError(Exception):
+    """An error the command line reports in one line, exiting with ``code``."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE):
+        super().__init__(message)
+        self.code = code
+
+
+def to_jsonable(value: Any) -> Any:
+    """``value`` with numpy scalars and arrays turned into plain Python (NaN as None)."""
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def print_json(payload: Any, stream=None) -> None:
+    """One JSON document on stdout (or ``stream``)."""
+    json.dump(to_jsonable(payload), stream or sys.stdout, indent=2)
+    (stream or sys.stdout).write("\n")
+
+
+def format_table(rows: list[dict], columns: list[str]) -> str:
+    """A plain-text table: right-aligned numbers, left-aligned text."""
+
+    def cell(v: Any) -> str:
+        if isinstance(v, (float, np.floating)):
+            return f"{v:.4g}" if np.isfinite(v) else "-"
+        return "-" if v is None else str(v)
+
+    cells = [[cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    numeric = [all(isinstance(r.get(c), (int, float, np.number)) for r in rows) for c in columns]
+
+    def line(values: list[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        return "  ".join(parts).rstrip()
+
+    return "\n".join([line(columns), *(line(r) for r in cells)])

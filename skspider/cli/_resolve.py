@@ -1,0 +1,114 @@
+"""Turn command-line names into objects: zoos, encoders, rankers, estimators."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ._common import CLIError
+
+ZOO_HELP = (
+    "the zoo of PTMs: a Python 'module:function' (or 'path/to/file.py:function') whose "
+    "function, called without arguments, returns a skspider.zoo.ModelZoo"
+)
+
+
+def load_callable(spec: str, what: str) -> Any:
+    """The function named by ``'module:function'`` or ``'path/to/file.py:function'``."""
+    module_name, sep, attr = spec.rpartition(":")
+    if not sep or not module_name or not attr:
+        raise CLIError(f"unknown {what} {spec!r}: expected 'module:function'.")
+    try:
+        if module_name.endswith(".py"):
+            path = Path(module_name)
+            if not path.is_file():
+                raise CLIError(f"{what} {spec!r}: no such file {str(path)!r}.")
+            name = f"_skspider_cli_{path.stem}"
+            loader_spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(loader_spec)
+            loader_spec.loader.exec_module(module)
+        else:
+            # As `python -m` does: modules of the current directory are importable.
+            if os.getcwd() not in sys.path and "" not in sys.path:
+                sys.path.insert(0, os.getcwd())
+            module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CLIError(f"unknown {what} {spec!r}: cannot import {module_name!r} ({exc}).") from exc
+    func = getattr(module, attr, None)
+    if func is None or not callable(func):
+        raise CLIError(f"unknown {what} {spec!r}: {module_name!r} has no function {attr!r}.")
+    return func
+
+
+def resolve_zoo(spec: str | None):
+    """The `~skspider.zoo.ModelZoo` named on the command line.
+
+    The one place zoo names are resolved: a ``module:function`` (or ``file.py:function``)
+    returning a `ModelZoo`. Every other name is an unknown zoo.
+    """
+    from ..zoo import ModelZoo
+
+    if spec is None:
+        raise CLIError(
+            "this task holds raw inputs (X), which need a zoo of PTMs to extract features: "
+            "give --zoo module:function (a function returning a skspider.zoo.ModelZoo), or "
+            "give precomputed per-PTM arrays (features/<model> in the .npz)."
+        )
+    if ":" not in spec:
+        raise CLIError(
+            f"unknown zoo {spec!r}: give a Python 'module:function' (or 'file.py:function') "
+            "returning a skspider.zoo.ModelZoo."
+        )
+    zoo = load_callable(spec, "zoo")()
+    if not isinstance(zoo, ModelZoo):
+        raise CLIError(f"zoo {spec!r} returned {type(zoo).__name__}, not a skspider.zoo.ModelZoo.")
+    if not len(zoo):
+        raise CLIError(f"zoo {spec!r} is empty.")
+    return zoo
+
+
+def resolve_encoder(spec: str):
+    """The general encoder: a ``module:function`` returning a `torch.nn.Module`."""
+    from torch import nn
+
+    encoder = load_callable(spec, "encoder")()
+    if not isinstance(encoder, nn.Module):
+        raise CLIError(f"encoder {spec!r} returned {type(encoder).__name__}, not a torch module.")
+    return encoder
+
+
+def resolve_method(name: str):
+    """A transferability estimator by name (unknown names list the known ones)."""
+    from ..transferability import get_estimator
+
+    try:
+        return get_estimator(name)
+    except ValueError as exc:
+        raise CLIError(f"unknown method {name!r}: {exc}") from None
+
+
+def load_ranker(path: str):
+    """A fitted ranker saved with `joblib.dump` (or `pickle`): anything with ``predict``.
+
+    A `~skspider.spider.SpiderRanker`, a `~skspider.spider.RerankTransformer`, or a
+    `~sklearn.pipeline.Pipeline` ending in a ranker (which then tokenises the task itself).
+    """
+    import joblib
+
+    file = Path(path)
+    if not file.is_file():
+        raise CLIError(f"ranker file {path!r} not found.")
+    try:
+        ranker = joblib.load(file)
+    except Exception as exc:  # joblib/pickle raise many types on a file that is not a pickle
+        raise CLIError(
+            f"cannot load the ranker file {path!r} ({type(exc).__name__}: {exc}); save a "
+            "fitted ranker with joblib.dump(ranker, path)."
+        ) from None
+    if not hasattr(ranker, "predict"):
+        raise CLIError(f"ranker file {path!r} holds a {type(ranker).__name__}, not a ranker.")
+    return ranker
