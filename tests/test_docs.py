@@ -23,7 +23,8 @@ def _mentioned_paths(doc: Path):
                 token = token.rstrip(".,;:")
                 if not re.fullmatch(r"[A-Za-z0-9_./-]+", token) or token.startswith("docs/_b"):
                     continue  # placeholders (<package>), globs, code, build outputs
-                if "/" in token or token.endswith(".md"):  # a bare module name is no path
+                # A bare module name is no path, nor a lone operator (``alpha / beta``).
+                if ("/" in token and token.strip("/")) or token.endswith(".md"):
                     yield token, (doc.parent if included else ROOT) / token
 
 

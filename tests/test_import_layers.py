@@ -42,6 +42,9 @@ ALLOWED: dict[str, set[str]] = {
     "cli": _BASE | _MIDDLE | {"datasets", "plotting"},
 }
 
+# Top-level modules that are entry points, not layers: ``python -m skspider`` runs the CLI.
+ENTRY_POINTS: dict[str, set[str]] = {"__main__": {"cli"}}
+
 # Known violations, each being fixed on another branch: (importing module, imported package)
 # -> why it is here. Delete an entry when its fix is merged (the test then insists on it).
 KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {}
@@ -117,8 +120,10 @@ def test_imports_point_down_statically():
         source = _unit(module)
         if _is_private(target):
             continue
-        # The top-level __init__ and the private bottom modules import no package.
-        ok = source in ALLOWED and target in ALLOWED[source]
+        # The top-level __init__ and the private bottom modules import no package; the
+        # entry point ``python -m skspider`` (``__main__``) sits above everything.
+        allowed = ENTRY_POINTS.get(source, ALLOWED.get(source, set()))
+        ok = target in allowed
         if not ok and (module, target) not in KNOWN_VIOLATIONS:
             bad.append(
                 f"{module} imports {name} ({source} may import {sorted(ALLOWED.get(source, ()))})"

@@ -12,6 +12,7 @@ from skspider.cli import main
 from skspider.spider import RerankTransformer, SpiderRanker
 from skspider.tasks import TaskTokenizer
 from skspider.transferability import LEEP, LogME, TransferabilityRanker
+from skspider.zoo import make_task
 
 from .conftest import run_json
 
@@ -109,7 +110,7 @@ def test_npy_with_zoo_matches_extraction(raw_task, zoo_file, tmp_path, capsys):
     ]
     code, payload, _ = run_json(main, argv, capsys)
     assert code == 0
-    task = _import(zoo_file).make_zoo().make_task(X, y, device="cpu")
+    task = make_task(_import(zoo_file).make_zoo(), X, y, device="cpu")
     expected = TransferabilityRanker(LogME()).fit([task]).predict([task])[0]
     assert _scores(payload) == pytest.approx(dict(zip(task.model_features, expected)))
     assert payload["ranking"][0]["model"] == "keeps"
@@ -207,11 +208,11 @@ def test_rerank_file_runs_only_the_top_k_ptms(spider_file, raw_task, zoo_file, t
     assert len(payload["ranking"]) == 3
     # The same scores as the library's, on the encoder's and the PTMs' features.
     module = _import(zoo_file)
-    from skspider.zoo import ZooEntry, extract_features
+    from skspider.zoo import ZooEntry, extract_features, make_task
 
     enc = ZooEntry("e", module.encoder(), feature_fn=lambda m, b: m(b).flatten(1))
-    task = module.make_zoo().make_task(
-        X, y, X=extract_features(enc, X, device="cpu").features, device="cpu"
+    task = make_task(
+        module.make_zoo(), X, y, X=extract_features(enc, X, device="cpu").features, device="cpu"
     )
     expected = rerank.predict(TaskTokenizer(model_tokens=True).fit_transform([task]))[0]
     assert _scores(payload) == pytest.approx(dict(zip(ranker.models_, expected)))
