@@ -109,7 +109,6 @@ def main(argv=None):
         action="store_true",
         help="load the authors' code with numba.njit as a no-op (when numba is not installed)",
     )
-    parser.add_argument("--quick", action="store_true", help="N=2000, D=256, C=10, one run")
     parser.add_argument("-N", type=int, default=20000)
     parser.add_argument("-D", type=int, default=2048)
     parser.add_argument("-C", type=int, default=100)
