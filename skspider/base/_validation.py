@@ -25,6 +25,11 @@ def _is_dataframe(obj: Any) -> bool:
     return hasattr(obj, "columns") and hasattr(obj, "to_numpy") and hasattr(obj, "iloc")
 
 
+def _is_task_sequence(X: Any) -> bool:
+    """Whether ``X`` is a non-empty list or tuple of `Task` objects (the one definition)."""
+    return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(t, Task) for t in X)
+
+
 def check_performance_matrix(
     Y: Any,
     *,

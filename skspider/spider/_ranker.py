@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
@@ -11,12 +12,15 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
-from ..base import BaseRanker, Task, check_performance_matrix, check_token_sets, is_loader
+from ..base import BaseRanker, Task, check_performance_matrix, is_loader
+from ..base._numeric import normalize_rows
+from ..base._validation import _is_task_sequence
 from ._loss import plackett_luce_order
 from ._network import SpiderNetwork
 from ._training import (
@@ -24,6 +28,7 @@ from ._training import (
     _load,
     available_specific,
     specific_tokens,
+    split_tasks,
     train_epochs,
 )
 
@@ -35,19 +40,11 @@ def _cosine(lr: float, lr_min: float, n_epochs: int) -> Callable[[int], float]:
     return lambda e: lr_min + (lr - lr_min) * (1.0 + math.cos(math.pi * e / n_epochs)) / 2.0
 
 
-def _is_task_sequence(X: Any) -> bool:
-    return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(t, Task) for t in X)
-
-
 def _nearest_models(Y: np.ndarray, n_old: int) -> list[int | None]:
     """For each new column of ``Y`` (after ``n_old``), the old column ranked most alike."""
-    from scipy import stats
-
-    R = np.full_like(Y, np.nan)
-    for i, row in enumerate(Y):
-        known = ~np.isnan(row)
-        if known.sum() >= 2:
-            R[i, known] = (stats.rankdata(row[known]) - 1) / (known.sum() - 1)
+    R = normalize_rows(Y, "rank")
+    # A task with one known model says nothing about rank positions.
+    R[(~np.isnan(Y)).sum(axis=1) < 2] = np.nan
     out: list[int | None] = []
     for j in range(n_old, Y.shape[1]):
         best, best_score = None, -np.inf
@@ -119,14 +116,16 @@ class SpiderRanker(BaseRanker):
         Continue training the existing network on the next ``fit`` (when the inputs, models
         and ``d_model`` are unchanged) instead of starting afresh. The optimiser and its
         schedule restart.
-    device : str, default="cpu"
-        "cpu", "cuda", "cuda:<i>" or "auto" (CUDA when available).
+    device : str or torch.device, default="auto"
+        "cpu", "cuda", "cuda:<i>" or "auto" (CUDA when available, else the CPU): the default
+        of the whole package (`~skspider.zoo` extraction too). Pass "cpu" for results that
+        do not depend on the machine.
     random_state : int, RandomState instance or None, default=None
         Seeds local generators for the initial weights, dropout, shuffling and the
         training-time practice (never the global ones). An int gives bitwise-identical
         results on CPU for a given number of torch threads.
     verbose : int, default=0
-        Print one line of progress per epoch when > 0.
+        Print one line of progress per epoch to ``sys.stderr`` when > 0.
 
     Attributes
     ----------
@@ -153,6 +152,14 @@ class SpiderRanker(BaseRanker):
     device_ : torch.device
         Where the network was trained.
 
+    Notes
+    -----
+    Training that diverges (a non-finite loss or non-finite weights, e.g. from a far too
+    large ``lr`` or tokens far from unit scale) stops with a `ValueError` naming the epoch,
+    the step and the learning rate, rather than leaving a network that scores NaN. Tokens
+    beyond the float32 range are rejected up front, and ``predict`` raises rather than
+    return non-finite scores.
+
     See Also
     --------
     RerankTransformer : Re-rank the top-k PTMs with their own tokens.
@@ -170,7 +177,8 @@ class SpiderRanker(BaseRanker):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(40, 5))            # one token per task
     >>> Y = np.c_[X[:, 0], -X[:, 0], X[:, 1]]   # which model is best depends on the task
-    >>> ranker = SpiderRanker(d_model=16, max_epochs=40, lr=1e-2, random_state=0).fit(X, Y)
+    >>> ranker = SpiderRanker(d_model=16, max_epochs=40, lr=1e-2, device="cpu", random_state=0)
+    >>> ranker = ranker.fit(X, Y)
     >>> ranker.predict(X[:2]).shape
     (2, 3)
     >>> ranker.score(X, Y) > 0.5
@@ -199,6 +207,7 @@ class SpiderRanker(BaseRanker):
 
     def __init__(
         self,
+        *,
         d_model: int = 1024,
         dropout: float = 0.1,
         lr: float = 2.5e-4,
@@ -213,7 +222,7 @@ class SpiderRanker(BaseRanker):
         n_iter_no_change: int = 5,
         tol: float = 1e-4,
         warm_start: bool = False,
-        device: str = "cpu",
+        device: str | torch.device = "auto",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
     ):
@@ -238,18 +247,10 @@ class SpiderRanker(BaseRanker):
     # -- inputs -----------------------------------------------------------------------------
     def _inputs(self, X: Any, *, reset: bool) -> tuple[list[np.ndarray], list[Task] | None]:
         """Token sets of ``X``, and the `Task` objects themselves when ``X`` holds them."""
-        if _is_task_sequence(X):
-            if not reset:
-                check_is_fitted(self)
-            sets = check_token_sets(
-                X,
-                n_features=None if reset else self.n_features_in_,
-                estimator_name=type(self).__name__,
-            )
-            if reset:
-                self.n_features_in_ = sets[0].shape[1]
-            return sets, list(X)
-        return self._validate_tasks(X, reset=reset), None
+        sets = self._validate_tasks(X, reset=reset)
+        if isinstance(sets[0], Task):  # the base class passes token-less tasks through
+            raise ValueError("X[0] is a Task without tokens; run a TaskTokenizer first.")
+        return sets, (list(X) if _is_task_sequence(X) else None)
 
     def _key_to_model(self) -> dict[str, int]:
         return {str(m): i for i, m in enumerate(self.models_)}
@@ -270,6 +271,7 @@ class SpiderRanker(BaseRanker):
         )
 
     # -- fit --------------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> SpiderRanker:
         """Train the ranker on tasks and their rankings of the zoo.
 
@@ -287,8 +289,8 @@ class SpiderRanker(BaseRanker):
         -------
         self : SpiderRanker
         """
-        self._validate_params()
         device = resolve_device(self.device)
+        self._terms_cache = None  # the weights are about to change
         previous = (
             (self.n_features_in_, list(self.models_), self.module_.d_model)
             if self.warm_start and hasattr(self, "module_")
@@ -327,12 +329,9 @@ class SpiderRanker(BaseRanker):
 
         train, valid = np.arange(len(sets)), np.array([], dtype=np.int64)
         if self.early_stopping:
-            if len(sets) < 2:
-                raise ValueError("early_stopping needs at least 2 training tasks.")
-            n_valid = max(1, math.ceil(self.validation_fraction * len(sets)))
-            n_valid = min(n_valid, len(sets) - 1)
-            perm = rng.permutation(len(sets))
-            train, valid = np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
+            train, valid = split_tasks(
+                len(sets), self.validation_fraction, rng, what="early_stopping"
+            )
 
         bank = TokenBank([sets[i] for i in train], device)
         labels = tuple(
@@ -350,7 +349,10 @@ class SpiderRanker(BaseRanker):
         best = {"score": -np.inf, "epoch": -1, "state": None, "wait": 0}
         valid_sets, valid_Y = [sets[i] for i in valid], Y[valid]
         if self.verbose:
-            print(f"{'epoch':>5}  {'train loss':>10}  {'valid tau_w':>11}  {'dur (s)':>7}")
+            print(
+                f"{'epoch':>5}  {'train loss':>10}  {'valid tau_w':>11}  {'dur (s)':>7}",
+                file=sys.stderr,
+            )
 
         def on_epoch_end(epoch: int, loss: float, seconds: float) -> bool:
             score = float("nan")
@@ -365,7 +367,10 @@ class SpiderRanker(BaseRanker):
                     best["wait"] += 1
                     stop = best["wait"] >= self.n_iter_no_change
             if self.verbose:
-                print(f"{epoch + 1:>5}  {loss:>10.4f}  {score:>11.4f}  {seconds:>7.2f}")
+                print(
+                    f"{epoch + 1:>5}  {loss:>10.4f}  {score:>11.4f}  {seconds:>7.2f}",
+                    file=sys.stderr,
+                )
             return stop
 
         losses = train_epochs(
@@ -389,6 +394,7 @@ class SpiderRanker(BaseRanker):
             module.load_state_dict(best["state"])
             self.best_epoch_ = best["epoch"]
         module.eval()
+        self._cache_terms()  # the weights changed
         return self
 
     def _scan_specific_widths(
@@ -421,29 +427,33 @@ class SpiderRanker(BaseRanker):
         keep = (~np.isnan(Y)).sum(axis=1) >= 2
         if not keep.any():
             return float("nan")
-        scores = self._decision([s for s, k in zip(sets, keep) if k])
+        # Mid-training weights: their PTM terms are computed for this call, never cached.
+        with torch.no_grad():
+            terms = self.module_.model_terms()
+        scores = self._decision([s for s, k in zip(sets, keep) if k], terms=terms)
         return float(mean_weighted_tau(Y[keep], scores, nan_policy="omit"))
 
     # -- prediction -------------------------------------------------------------------------
-    def _terms(self, module: SpiderNetwork) -> tuple[torch.Tensor, ...]:
-        """`model_terms` of the current weights, cached on the module until they change."""
-        key = tuple((p.data_ptr(), p._version) for p in module.parameters())
-        cached = getattr(module, "_terms_cache", None)
-        if cached is None or cached[0] != key:
-            with torch.no_grad():
-                cached = (key, module.model_terms())
-            module._terms_cache = cached
-        return cached[1]
+    def _cache_terms(self) -> None:
+        """Compute the `model_terms` of the trained weights once, for every prediction.
+
+        Called where the weights change: the end of ``fit`` and ``add_models``, and
+        unpickling (``module_`` belongs to the ranker: do not edit it in place).
+        """
+        with torch.no_grad():
+            self._terms_cache = self.module_.eval().model_terms()
 
     def _decision(
         self,
         sets: Sequence[np.ndarray],
         model_index: np.ndarray | None = None,
         pairs: Callable[[np.ndarray], list] | None = None,
+        terms: tuple[torch.Tensor, ...] | None = None,
     ) -> np.ndarray:
         """Scores ``(n_tasks, n_models)``, or ``(n_tasks, K)`` of ``model_index`` rows.
 
-        ``pairs(index)`` gives the PTM-specific ``(row, slot, model, tokens)`` of a batch.
+        ``pairs(index)`` gives the PTM-specific ``(row, slot, model, tokens)`` of a batch;
+        ``terms`` the `model_terms` to use (default: those cached for the trained weights).
         """
         module = self.module_
         module.eval()
@@ -451,7 +461,7 @@ class SpiderRanker(BaseRanker):
         bank = TokenBank(sets, device)
         out = []
         with torch.no_grad():
-            terms = self._terms(module)
+            terms = self._terms_cache if terms is None else terms
             # One task at a time: no padding, and the floating-point result of a task never
             # depends on which other tasks are predicted with it.
             for t in range(len(sets)):
@@ -464,7 +474,15 @@ class SpiderRanker(BaseRanker):
                 )
                 spec = specific_tokens(pairs(index), device) if pairs is not None else None
                 out.append(module(x, mask, mi, spec, terms=terms).double().cpu().numpy())
-        return np.concatenate(out, axis=0)
+        scores = np.concatenate(out, axis=0)
+        bad = np.flatnonzero(~np.isfinite(scores).all(axis=1))
+        if bad.size:
+            # Never hand out NaN scores (they would rank as garbage): say which tasks.
+            raise ValueError(
+                f"the network gives non-finite scores on tasks {bad[:10].tolist()}: their "
+                "tokens are too far from the scale seen in fit for float32."
+            )
+        return scores
 
     def predict(self, X: Any) -> np.ndarray:
         """Score every model of the zoo on each task, from the general tokens only.
@@ -484,6 +502,16 @@ class SpiderRanker(BaseRanker):
         return self._decision(sets)
 
     # -- new models -------------------------------------------------------------------------
+    @validate_params(
+        {
+            "X": "no_validation",
+            "y": "no_validation",
+            "max_epochs": [Interval(Integral, 1, None, closed="left"), None],
+            "lr": [Interval(Real, 0, None, closed="neither"), None],
+            "init": [StrOptions({"nearest", "random"})],
+        },
+        prefer_skip_nested_validation=True,
+    )
     def add_models(
         self,
         X: Any,
@@ -552,8 +580,6 @@ class SpiderRanker(BaseRanker):
         if np.isnan(Y[:, M:]).all(axis=0).any():
             raise ValueError("every new model needs at least one known value in y.")
 
-        if init not in ("nearest", "random"):
-            raise ValueError(f"init must be 'nearest' or 'random', got {init!r}.")
         module = self.module_
         device = next(module.parameters()).device
         rng, generator, init_generator = self._generators(device)
@@ -588,7 +614,7 @@ class SpiderRanker(BaseRanker):
             for p, flag in zip(module.parameters(), flags):
                 p.requires_grad_(flag)
         module.model_tokens = torch.nn.Parameter(torch.cat([old_tokens, new_tokens.detach()]))
-        module.eval()
+        self._cache_terms()
         names_out = list(self.models_) + list(new)
         dtype = object if any(isinstance(n, str) for n in names_out) else None
         self.models_ = np.asarray(
@@ -603,6 +629,7 @@ class SpiderRanker(BaseRanker):
     def __getstate__(self) -> dict:
         # A copy: object.__getstate__ may return the live __dict__ itself.
         state = dict(super().__getstate__())
+        state.pop("_terms_cache", None)
         module = state.pop("module_", None)
         if module is not None:
             # Tensors on the CPU: the pickle loads on a machine without CUDA.
@@ -630,3 +657,4 @@ class SpiderRanker(BaseRanker):
                 stacklevel=2,
             )
         self.module_ = module.to(device).eval()
+        self._cache_terms()

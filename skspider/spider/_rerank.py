@@ -7,14 +7,15 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.utils import check_random_state
+from sklearn.base import _fit_context, clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker, Task
-from ._ranker import SpiderRanker, _is_task_sequence
-from ._training import _load
+from ._ranker import SpiderRanker
+from ._training import _load, split_tasks
 
 __all__ = ["RerankTransformer"]
 
@@ -31,14 +32,17 @@ class RerankTransformer(BaseRanker):
 
     ``k`` is a hyper-parameter. The released code picks it on the test sets; here it is
     chosen on training tasks only: by `~sklearn.model_selection.GridSearchCV` over ``k``,
-    or with ``k="auto"``, on a validation split of the training tasks (or, with
-    ``prefit=True``, on the tasks passed to ``fit``).
+    or with ``k="auto"``, on a validation split of the training tasks (or, for a ranker
+    fitted beforehand and wrapped in `~sklearn.frozen.FrozenEstimator`, on all the tasks
+    passed to ``fit``, which that ranker never learnt from).
 
     Parameters
     ----------
-    ranker : SpiderRanker, default=None
+    ranker : SpiderRanker or FrozenEstimator of a fitted SpiderRanker, default=None
         The ranker whose network is used; ``None`` means ``SpiderRanker()``. Cloned and
-        fitted in ``fit`` unless ``prefit``.
+        fitted in ``fit``; wrap a fitted ranker in `~sklearn.frozen.FrozenEstimator` to use
+        it as it is (``fit`` then only chooses ``k``). Both survive `~sklearn.base.clone`,
+        so `~sklearn.model_selection.cross_validate` works with either.
     k : int or "auto", default=3
         How many top PTMs are re-scored with their own tokens (0: no re-ranking).
     k_candidates : sequence of int, default=(0, 1, 2, 3, 5, 10)
@@ -46,16 +50,14 @@ class RerankTransformer(BaseRanker):
     validation_fraction : float, default=0.2
         Share of the training tasks held out to choose ``k`` when ``k="auto"`` (the ranker
         is then fitted on the rest, k chosen, and the ranker refitted on all tasks).
-    prefit : bool, default=False
-        Use ``ranker`` as it is (already fitted); ``fit`` then only chooses ``k`` when
-        ``k="auto"``, scoring the tasks it is given.
+        Unused with a frozen ranker.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split of ``k="auto"``.
 
     Attributes
     ----------
     ranker_ : SpiderRanker
-        The fitted ranker.
+        The fitted ranker (for a `~sklearn.frozen.FrozenEstimator`, the ranker it wraps).
     k_ : int
         The ``k`` used by ``predict``.
     k_scores_ : dict of int to float
@@ -93,40 +95,46 @@ class RerankTransformer(BaseRanker):
     >>> tasks = [Task(y=np.arange(3), tokens=rng.normal(size=(3, 6)),
     ...               model_tokens={m: row[m] * np.ones((3, 2)) for m in range(4)})
     ...          for row in Y]   # each PTM's own tokens tell how good it is
-    >>> spider = SpiderRanker(d_model=8, max_epochs=30, lr=1e-2, random_state=0)
+    >>> spider = SpiderRanker(d_model=8, max_epochs=30, lr=1e-2, device="cpu", random_state=0)
     >>> rerank = RerankTransformer(spider, k=2).fit(tasks, Y)
     >>> rerank.predict_rank(tasks[:1]).shape
     (1, 4)
+
+    A ranker fitted beforehand is used as it is when frozen:
+
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> fitted = rerank.ranker_
+    >>> RerankTransformer(FrozenEstimator(fitted), k="auto").fit(tasks, Y).k_ in (0, 1, 2, 3)
+    True
     """
 
     _parameter_constraints: dict = {
-        "ranker": [HasMethods(["fit", "predict", "_decision"]), None],
+        "ranker": [HasMethods(["fit", "predict"]), None],
         "k": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "k_candidates": ["array-like"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "prefit": ["boolean"],
         "random_state": ["random_state"],
     }
 
     def __init__(
         self,
-        ranker: SpiderRanker | None = None,
+        ranker: SpiderRanker | FrozenEstimator | None = None,
+        *,
         k: int | str = 3,
         k_candidates: Sequence[int] = (0, 1, 2, 3, 5, 10),
         validation_fraction: float = 0.2,
-        prefit: bool = False,
         random_state: int | np.random.RandomState | None = None,
     ):
         self.ranker = ranker
         self.k = k
         self.k_candidates = k_candidates
         self.validation_fraction = validation_fraction
-        self.prefit = prefit
         self.random_state = random_state
 
     # -- fit --------------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any) -> RerankTransformer:
-        """Fit the ranker (unless ``prefit``) and choose ``k`` (when ``k="auto"``).
+        """Fit the ranker (unless frozen) and choose ``k`` (when ``k="auto"``).
 
         Parameters
         ----------
@@ -140,28 +148,30 @@ class RerankTransformer(BaseRanker):
         -------
         self : RerankTransformer
         """
-        self._validate_params()
         candidates = sorted({int(c) for c in np.atleast_1d(self.k_candidates)})
         if self.k == "auto" and (not candidates or min(candidates) < 0):
             raise ValueError(f"k_candidates must be non-negative integers, got {candidates}.")
         ranker = SpiderRanker() if self.ranker is None else self.ranker
-        if self.prefit:
-            check_is_fitted(ranker)
-            self.ranker_ = ranker
+        frozen = isinstance(ranker, FrozenEstimator)
+        inner = ranker.estimator if frozen else ranker
+        if not isinstance(inner, SpiderRanker):
+            raise TypeError(
+                "ranker must be a SpiderRanker (or a FrozenEstimator of a fitted one), got "
+                f"{type(inner).__name__}: re-ranking uses its network."
+            )
+        if frozen:
+            check_is_fitted(inner)
+            self.ranker_ = inner
             if self.k == "auto":
-                self._choose_k(ranker, X, y, candidates)
+                self._choose_k(inner, X, y, candidates)
         elif self.k == "auto":
-            n = len(X)
-            if n < 2:
-                raise ValueError("k='auto' needs at least 2 training tasks to hold some out.")
-            n_valid = min(max(1, int(np.ceil(self.validation_fraction * n))), n - 1)
-            perm = check_random_state(self.random_state).permutation(n)
-            train, valid = np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
-            inner = clone(ranker).fit(_take(X, train), _take(y, train))
-            self._choose_k(inner, _take(X, valid), _take(y, valid), candidates)
-            self.ranker_ = clone(ranker).fit(X, y)
+            rng = check_random_state(self.random_state)
+            train, valid = split_tasks(len(X), self.validation_fraction, rng, what="k='auto'")
+            held_out = clone(inner).fit(_safe_indexing(X, train), _safe_indexing(y, train))
+            self._choose_k(held_out, _safe_indexing(X, valid), _safe_indexing(y, valid), candidates)
+            self.ranker_ = clone(inner).fit(X, y)
         else:
-            self.ranker_ = clone(ranker).fit(X, y)
+            self.ranker_ = clone(inner).fit(X, y)
         if self.k != "auto":
             self.k_ = int(self.k)
         self._copy_fitted()
@@ -258,14 +268,3 @@ class RerankTransformer(BaseRanker):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
-
-
-def _take(X: Any, index: np.ndarray) -> Any:
-    """Rows ``index`` of tasks or of ``Y`` (arrays, DataFrames or lists)."""
-    if hasattr(X, "iloc"):
-        return X.iloc[index]
-    if isinstance(X, np.ndarray):
-        return X[index]
-    if _is_task_sequence(X) or isinstance(X, (list, tuple)):
-        return [X[i] for i in index]
-    return np.asarray(X)[index]

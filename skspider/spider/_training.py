@@ -13,7 +13,29 @@ from ..base import Task, load_array
 from ._loss import plackett_luce_loss
 from ._network import SpecificTokens, SpiderNetwork
 
-__all__ = ["TokenBank", "specific_tokens", "train_epochs"]
+__all__ = ["TokenBank", "specific_tokens", "split_tasks", "train_epochs"]
+
+
+def split_tasks(
+    n: int, fraction: float, rng: np.random.Generator | np.random.RandomState, *, what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(train, valid)`` of a random hold-out of ``ceil(fraction * n)`` tasks.
+
+    At least one task on each side; ``what`` names the option in the error for ``n < 2``.
+    """
+    if n < 2:
+        raise ValueError(f"{what} needs at least 2 training tasks to hold some out, got {n}.")
+    n_valid = min(max(1, math.ceil(fraction * n)), n - 1)
+    perm = rng.permutation(n)
+    return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
+
+
+def _diverged(what: str, epoch: int, step: int, lr: float) -> ValueError:
+    return ValueError(
+        f"training diverged: {what} at epoch {epoch + 1}, step {step + 1} (learning rate "
+        f"{lr:.3g}). Lower lr, or bring the tokens to a moderate scale (e.g. standardise "
+        "them); the network runs in float32."
+    )
 
 
 class TokenBank:
@@ -26,7 +48,14 @@ class TokenBank:
         lengths = np.array([len(s) for s in sets], dtype=np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         self.lengths = lengths
-        flat = np.concatenate([np.asarray(s, dtype=np.float32) for s in sets], axis=0)
+        with np.errstate(over="ignore"):
+            flat = np.concatenate([np.asarray(s, dtype=np.float32) for s in sets], axis=0)
+        if not np.isfinite(flat).all():
+            raise ValueError(
+                "task tokens overflow float32 (the network's precision): their largest "
+                f"magnitude is {max(np.abs(np.asarray(s)).max() for s in sets):.3g}; "
+                "standardise them."
+            )
         self.flat = torch.from_numpy(flat).to(device=device, dtype=dtype)
         self.device = device
 
@@ -145,7 +174,9 @@ def train_epochs(
 ) -> list[float]:
     """Run ``n_epochs`` epochs of Plackett-Luce training; returns the mean loss per epoch.
 
-    ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early.
+    ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early. A non-finite loss,
+    or non-finite weights at the end of an epoch, raise a `ValueError` (divergence): a
+    diverged network would only give NaN scores.
     """
     order, start, n_known = labels
     n = len(bank)
@@ -171,11 +202,17 @@ def train_epochs(
                 model_tokens=model_tokens() if model_tokens is not None else None,
             )
             loss = plackett_luce_loss(scores, order[idx], start[idx], n_known[idx])
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                raise _diverged(f"the loss is {value}", epoch, b, lr_at(epoch))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total += float(loss.detach()) * len(index)
+            total += value * len(index)
             weight += len(index)
+        trained = [p for group in optimizer.param_groups for p in group["params"]]
+        if not all(bool(torch.isfinite(p).all()) for p in trained):
+            raise _diverged("the weights became non-finite", epoch, b, lr_at(epoch))
         losses.append(total / max(weight, 1))
         if on_epoch_end is not None and on_epoch_end(epoch, losses[-1], time.perf_counter() - tic):
             break

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
 
 from skspider.spider import RerankTransformer, SpiderRanker
 
@@ -29,7 +30,7 @@ def test_pickle_round_trip_identical_predictions(fitted):
 def test_joblib_round_trip(fitted, tmp_path):
     X, Y, ranker = fitted
     path = tmp_path / "spider.joblib"
-    joblib.dump(RerankTransformer(ranker, k=2, prefit=True).fit(X, Y), path)
+    joblib.dump(RerankTransformer(FrozenEstimator(ranker), k=2).fit(X, Y), path)
     np.testing.assert_array_equal(joblib.load(path).predict(X), ranker.predict(X))
 
 
@@ -64,7 +65,7 @@ def test_torch_save_load_map_location(fitted):
 
 def test_clone_never_carries_weights(fitted):
     _, _, ranker = fitted
-    for est in (ranker, RerankTransformer(ranker, prefit=True)):
+    for est in (ranker, RerankTransformer(FrozenEstimator(ranker))):
         fresh = clone(est)
         assert not any(k.endswith("_") and not k.startswith("__") for k in vars(fresh))
 

@@ -1,5 +1,7 @@
 """SpiderRanker: fitting, prediction, reproducibility, options and bad input."""
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from sklearn.base import clone
 from skspider.base import Task
 from skspider.spider import SpiderRanker
 
-FAST = {"d_model": 16, "max_epochs": 25, "lr": 1e-2, "random_state": 0}
+FAST = {"d_model": 16, "max_epochs": 25, "lr": 1e-2, "device": "cpu", "random_state": 0}
 
 
 def test_learns_task_dependent_ranking(make_tasks):
@@ -97,8 +99,10 @@ def test_warm_start_continues_training(make_tasks):
 def test_verbose_prints_progress(capsys, make_tasks):
     X, Y = make_tasks(8)
     ranker = SpiderRanker(**{**FAST, "max_epochs": 2}, verbose=1).fit(X, Y)
-    out = capsys.readouterr().out
-    assert "train loss" in out and len(out.strip().splitlines()) == 3
+    captured = capsys.readouterr()
+    assert captured.out == ""  # one stream: progress goes to stderr
+    err = captured.err
+    assert "train loss" in err and len(err.strip().splitlines()) == 3
     assert not any("bar" in k or "progress" in k for k in vars(ranker))
 
 
@@ -169,3 +173,86 @@ def test_specific_tokens_of_wrong_width_rejected(make_specific_tasks):
     Y = pd.concat([Y, Y.iloc[:1]], ignore_index=True)
     with pytest.raises(ValueError, match="width 5"):
         SpiderRanker(**FAST, max_specific_tokens=4).fit([*tasks, bad], Y)
+
+
+# -- divergence: never NaN scores ----------------------------------------------------------------
+def test_diverged_training_is_a_clear_error(make_tasks):
+    X, Y = make_tasks(20)
+    with pytest.raises(ValueError, match=r"diverged.*epoch 1, step \d+ \(learning rate 1e\+10\)"):
+        SpiderRanker(**{**FAST, "lr": 1e10, "max_epochs": 5}).fit(X, Y)
+
+
+def test_tokens_beyond_float32_rejected(make_tasks):
+    X, Y = make_tasks(6)
+    X = [x * 1e39 for x in X]
+    with pytest.raises(ValueError, match="overflow float32"):
+        SpiderRanker(**FAST).fit(X, Y)
+
+
+def test_predict_never_returns_non_finite_scores(make_tasks):
+    X, Y = make_tasks(6)
+    ranker = SpiderRanker(**{**FAST, "max_epochs": 2}).fit(X, Y)
+    huge = [np.full((2, 5), 1e38), X[0]]
+    with pytest.raises(ValueError, match=r"non-finite scores on tasks \[0\]"):
+        ranker.predict(huge)
+    with pytest.raises(ValueError, match="non-finite"):
+        ranker.predict_rank(huge)
+
+
+# -- scikit-learn conventions ------------------------------------------------------------------
+def test_constructor_is_keyword_only():
+    with pytest.raises(TypeError):
+        SpiderRanker(16)
+
+
+def test_default_device_is_the_package_default():
+    from skspider.zoo import extract_features
+
+    assert SpiderRanker().device == "auto"
+    assert inspect.signature(extract_features).parameters["device"].default == "auto"
+
+
+def test_add_models_validates_its_parameters(make_tasks):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, Y = make_tasks(8)
+    ranker = SpiderRanker(**{**FAST, "max_epochs": 1}).fit(X, Y)
+    new = np.c_[Y, Y[:, 0]]
+    for bad in ({"max_epochs": -3}, {"max_epochs": 0}, {"lr": -1.0}, {"init": "zeros"}):
+        with pytest.raises(InvalidParameterError):
+            ranker.add_models(X, new, **bad)
+
+
+def test_skip_parameter_validation_is_honoured(make_tasks):
+    from sklearn import config_context
+
+    X, Y = make_tasks(8)
+    # Invalid, but not checked when the user says so: the fit is routed through _fit_context.
+    with config_context(skip_parameter_validation=True):
+        SpiderRanker(**{**FAST, "max_epochs": 1, "n_iter_no_change": 0}).fit(X, Y)
+
+
+def test_cached_terms_follow_the_weights(make_tasks):
+    X, Y = make_tasks(12)
+    ranker = SpiderRanker(**{**FAST, "max_epochs": 2}, warm_start=True).fit(X, Y)
+    ranker.predict(X)  # fills the cache
+    ranker.fit(X, Y)  # changes the weights in place (warm start)
+
+    def direct(ranker):
+        module = ranker.module_.eval()
+        with torch.no_grad():
+            return np.concatenate(
+                [
+                    module(
+                        torch.tensor(x[None], dtype=torch.float32),
+                        torch.ones(1, len(x), dtype=torch.bool),
+                    )
+                    .double()
+                    .numpy()
+                    for x in X
+                ]
+            )
+
+    np.testing.assert_allclose(ranker.predict(X), direct(ranker), rtol=1e-5, atol=1e-6)
+    ranker.add_models(X, np.c_[Y, Y[:, 0]], max_epochs=2)
+    np.testing.assert_allclose(ranker.predict(X), direct(ranker), rtol=1e-5, atol=1e-6)

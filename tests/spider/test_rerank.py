@@ -2,14 +2,15 @@
 
 import numpy as np
 import pytest
+from sklearn.frozen import FrozenEstimator
 
 from skspider.spider import RerankTransformer, SpiderRanker
 
 
 def test_specific_tokens_improve_the_ranking(specific_split, specific_ranker):
     train, Y, test, Y_test = specific_split
-    general = RerankTransformer(specific_ranker, k=0, prefit=True).fit(train, Y)
-    reranked = RerankTransformer(specific_ranker, k=5, prefit=True).fit(train, Y)
+    general = RerankTransformer(FrozenEstimator(specific_ranker), k=0).fit(train, Y)
+    reranked = RerankTransformer(FrozenEstimator(specific_ranker), k=5).fit(train, Y)
     np.testing.assert_array_equal(general.predict(test), specific_ranker.predict(test))
     assert reranked.score(test, Y_test) > general.score(test, Y_test) + 0.3
 
@@ -17,7 +18,9 @@ def test_specific_tokens_improve_the_ranking(specific_split, specific_ranker):
 def test_top_k_stay_on_top_and_rest_keeps_general_order(specific_split, specific_ranker):
     _, _, test, _ = specific_split
     general = specific_ranker.predict(test)
-    scores = RerankTransformer(specific_ranker, k=2, prefit=True).fit(test[:1], None).predict(test)
+    scores = (
+        RerankTransformer(FrozenEstimator(specific_ranker), k=2).fit(test[:1], None).predict(test)
+    )
     top = np.argsort(-general, axis=1, kind="stable")
     for g, s, order in zip(general, scores, top):
         assert set(np.argsort(-s)[:2]) == set(order[:2])
@@ -27,7 +30,7 @@ def test_top_k_stay_on_top_and_rest_keeps_general_order(specific_split, specific
 
 def test_k_auto_chooses_on_validation_tasks(specific_split, specific_ranker):
     train, Y, _, _ = specific_split
-    rerank = RerankTransformer(specific_ranker, k="auto", k_candidates=[0, 2, 5], prefit=True)
+    rerank = RerankTransformer(FrozenEstimator(specific_ranker), k="auto", k_candidates=[0, 2, 5])
     rerank.fit(train, Y)
     assert set(rerank.k_scores_) == {0, 2, 5}
     assert rerank.k_ == max(rerank.k_scores_, key=rerank.k_scores_.get) == 5
@@ -47,15 +50,22 @@ def test_k_auto_with_inner_fit_refits_on_all_tasks(specific_split):
 def test_plain_arrays_make_reranking_a_no_op(specific_split, specific_ranker):
     _, _, test, _ = specific_split
     tokens = [t.tokens for t in test]
-    rerank = RerankTransformer(specific_ranker, k=3, prefit=True).fit(tokens[:1], None)
+    rerank = RerankTransformer(FrozenEstimator(specific_ranker), k=3).fit(tokens[:1], None)
     np.testing.assert_array_equal(rerank.predict(tokens), specific_ranker.predict(tokens))
 
 
-def test_prefit_requires_a_fitted_ranker():
+def test_frozen_ranker_must_be_fitted():
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
-        RerankTransformer(SpiderRanker(), prefit=True).fit(np.ones((2, 1)), np.ones((2, 2)))
+        RerankTransformer(FrozenEstimator(SpiderRanker())).fit(np.ones((2, 1)), np.ones((2, 2)))
+
+
+def test_ranker_must_be_a_spider_ranker():
+    from skspider.dummy import PriorRanker
+
+    with pytest.raises(TypeError, match="must be a SpiderRanker"):
+        RerankTransformer(PriorRanker()).fit(np.ones((2, 1)), np.ones((2, 2)))
 
 
 def test_bad_k():
