@@ -89,6 +89,8 @@ TEST_PARAMS: dict[str, dict] = {
     "PARC": {"pca_dim": 4},
     "PACTranGaussian": {"max_iter": 20, "random_state": 0},
     "SpiderRanker": {"d_model": 8, "max_epochs": 2, "random_state": 0},
+    # metadata is required (keyed by model name); the checks' Y names its models 0, 1, ...
+    "MetadataRanker": {"metadata": {m: float(m % 3) for m in range(10)}},
 }
 
 # OTCE needs the PTM's features of source samples, of the same width as X; the common checks
@@ -130,6 +132,9 @@ OTCE_CHECKS = {
 # name -> {check name: reason}.
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "PriorRanker": RANKER_SCORE_CHECKS,
+    "MetadataRanker": RANKER_SCORE_CHECKS,
+    "NearestTasksRanker": RANKER_SCORE_CHECKS,
+    "RidgeRanker": RANKER_SCORE_CHECKS,
     "OTCE": OTCE_CHECKS,
     **{
         name: TRANSFERABILITY_SCORE_CHECKS
