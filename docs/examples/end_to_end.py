@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a smaller, faster run")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    n_train_tasks, epochs, spider_epochs = (24, 6, 40) if args.quick else (64, 8, 60)
+    n_train_tasks, epochs, spider_steps = (24, 6, 120) if args.quick else (64, 8, 480)
     torch.set_num_threads(min(2, torch.get_num_threads()))
 
     # 1. Labelled pools, and held-out classes of each kind for the new tasks.
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         # 5. The learned ranker.
         spider = SpiderRanker(
-            d_model=64, max_epochs=spider_epochs, batch_size=8, lr=2e-3, random_state=args.seed
+            d_model=64, max_iter=spider_steps, batch_size=8, lr=2e-3, random_state=args.seed
         ).fit(tokens, Y_proxy)
         prior = PriorRanker().fit(tokens, Y_proxy)
 

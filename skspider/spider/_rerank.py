@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker, Task
 from ._ranker import SpiderRanker
-from ._training import _load, split_tasks
+from ._training import split_tasks
 
 __all__ = ["RerankTransformer"]
 
@@ -26,9 +26,16 @@ class RerankTransformer(BaseRanker):
     A ranker (the "Transformer" of the name is the attention network, not a scikit-learn
     transformer). It ranks the zoo with the general task tokens, then appends to the
     sequence of each of the top-``k`` PTMs its own PTM-specific tokens (class centroids in
-    that PTM's feature space, ``Task.model_tokens``) and scores those k again. The re-scored
-    top-k stay above the rest, ordered by their new scores; the rest keep the general order.
-    Only the top-k need a forward pass of their PTM over the target data: that is the point.
+    that PTM's feature space, ``Task.model_tokens``) and scores those k again. Only the top-k
+    need a forward pass of their PTM over the target data: that is the point.
+
+    How the new scores are merged (``reorder``):
+
+    * ``"all"`` (the authors' released code): every PTM keeps its score, the top-k their
+      new one, and all are sorted together, so a top-k PTM whose own tokens speak against
+      it can drop below the rest (and ``k=1`` can change the ranking);
+    * ``"top_k"``: the re-scored top-k stay above the rest, ordered among themselves by
+      their new scores; the rest keep the general order.
 
     ``k`` is a hyper-parameter. The released code picks it on the test sets; here it is
     chosen on training tasks only: by `~sklearn.model_selection.GridSearchCV` over ``k``,
@@ -45,8 +52,13 @@ class RerankTransformer(BaseRanker):
         so `~sklearn.model_selection.cross_validate` works with either.
     k : int or "auto", default=3
         How many top PTMs are re-scored with their own tokens (0: no re-ranking).
-    k_candidates : sequence of int, default=(0, 1, 2, 3, 5, 10)
-        The values tried when ``k="auto"``.
+    reorder : {"all", "top_k"}, default="all"
+        How the re-scored top-k are merged with the rest (see above). The default was
+        chosen on validation problems of the synthetic generator with PTM-specific signal
+        (``benchmarks/study_spider_defaults.py``, ``docs/spider.rst``).
+    k_candidates : sequence of int or None, default=None
+        The values tried when ``k="auto"``. None: 0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50,
+        70, 100, ... up to the zoo size, which is always tried.
     validation_fraction : float, default=0.2
         Share of the training tasks held out to choose ``k`` when ``k="auto"`` (the ranker
         is then fitted on the rest, k chosen, and the ranker refitted on all tasks).
@@ -60,6 +72,8 @@ class RerankTransformer(BaseRanker):
         The fitted ranker (for a `~sklearn.frozen.FrozenEstimator`, the ranker it wraps).
     k_ : int
         The ``k`` used by ``predict``.
+    k_candidates_ : list of int
+        The values tried (``k="auto"`` only).
     k_scores_ : dict of int to float
         Mean tau_w of each candidate on the validation tasks (``k="auto"`` only).
     models_ : ndarray of shape (n_models,)
@@ -95,7 +109,7 @@ class RerankTransformer(BaseRanker):
     >>> tasks = [Task(y=np.arange(3), tokens=rng.normal(size=(3, 6)),
     ...               model_tokens={m: row[m] * np.ones((3, 2)) for m in range(4)})
     ...          for row in Y]   # each PTM's own tokens tell how good it is
-    >>> spider = SpiderRanker(d_model=8, max_epochs=30, lr=1e-2, device="cpu", random_state=0)
+    >>> spider = SpiderRanker(d_model=8, max_iter=30, lr=1e-2, device="cpu", random_state=0)
     >>> rerank = RerankTransformer(spider, k=2).fit(tasks, Y)
     >>> rerank.predict_rank(tasks[:1]).shape
     (1, 4)
@@ -104,14 +118,16 @@ class RerankTransformer(BaseRanker):
 
     >>> from sklearn.frozen import FrozenEstimator
     >>> fitted = rerank.ranker_
-    >>> RerankTransformer(FrozenEstimator(fitted), k="auto").fit(tasks, Y).k_ in (0, 1, 2, 3)
-    True
+    >>> auto = RerankTransformer(FrozenEstimator(fitted), k="auto").fit(tasks, Y)
+    >>> auto.k_candidates_  # up to the zoo size
+    [0, 1, 2, 3, 4]
     """
 
     _parameter_constraints: dict = {
         "ranker": [HasMethods(["fit", "predict"]), None],
         "k": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
-        "k_candidates": ["array-like"],
+        "reorder": [StrOptions({"all", "top_k"})],
+        "k_candidates": ["array-like", None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "random_state": ["random_state"],
     }
@@ -121,12 +137,14 @@ class RerankTransformer(BaseRanker):
         ranker: SpiderRanker | FrozenEstimator | None = None,
         *,
         k: int | str = 3,
-        k_candidates: Sequence[int] = (0, 1, 2, 3, 5, 10),
+        reorder: str = "all",
+        k_candidates: Sequence[int] | None = None,
         validation_fraction: float = 0.2,
         random_state: int | np.random.RandomState | None = None,
     ):
         self.ranker = ranker
         self.k = k
+        self.reorder = reorder
         self.k_candidates = k_candidates
         self.validation_fraction = validation_fraction
         self.random_state = random_state
@@ -148,9 +166,11 @@ class RerankTransformer(BaseRanker):
         -------
         self : RerankTransformer
         """
-        candidates = sorted({int(c) for c in np.atleast_1d(self.k_candidates)})
-        if self.k == "auto" and (not candidates or min(candidates) < 0):
-            raise ValueError(f"k_candidates must be non-negative integers, got {candidates}.")
+        candidates = None
+        if self.k_candidates is not None:
+            candidates = sorted({int(c) for c in np.atleast_1d(self.k_candidates)})
+            if self.k == "auto" and (not candidates or min(candidates) < 0):
+                raise ValueError(f"k_candidates must be non-negative integers, got {candidates}.")
         ranker = SpiderRanker() if self.ranker is None else self.ranker
         frozen = isinstance(ranker, FrozenEstimator)
         inner = ranker.estimator if frozen else ranker
@@ -182,9 +202,12 @@ class RerankTransformer(BaseRanker):
         self.n_models_ = self.ranker_.n_models_
         self.n_features_in_ = self.ranker_.n_features_in_
 
-    def _choose_k(self, ranker: SpiderRanker, X: Any, y: Any, candidates: list[int]) -> None:
+    def _choose_k(self, ranker: SpiderRanker, X: Any, y: Any, candidates: list[int] | None) -> None:
         from ..metrics import mean_weighted_tau
 
+        if candidates is None:
+            candidates = _k_grid(ranker.n_models_)
+        self.k_candidates_ = candidates
         Y = ranker._validate_targets(y, reset=False)
         keep = (~np.isnan(Y)).sum(axis=1) >= 2
         if not keep.any():
@@ -193,7 +216,7 @@ class RerankTransformer(BaseRanker):
         general = ranker._decision(sets)
         self.k_scores_ = {}
         for k in candidates:
-            scores = self._rerank(ranker, sets, tasks, general, k)
+            scores = self._rerank(ranker, sets, tasks, general, k, self.reorder)
             self.k_scores_[k] = float(mean_weighted_tau(Y[keep], scores[keep], nan_policy="omit"))
         # Best score; the smallest k among ties (fewer PTM forward passes).
         self.k_ = max(candidates, key=lambda k: (self.k_scores_[k], -k))
@@ -206,6 +229,7 @@ class RerankTransformer(BaseRanker):
         tasks: list[Task] | None,
         general: np.ndarray,
         k: int,
+        reorder: str,
     ) -> np.ndarray:
         M = general.shape[1]
         k = min(k, M)
@@ -213,20 +237,18 @@ class RerankTransformer(BaseRanker):
             return general
         # Stable: ties in the general scores go to the lower model index.
         top = np.argsort(-general, axis=1, kind="stable")[:, :k]
-        key_to_model = ranker._key_to_model()
         models = ranker.models_
-        projected = set(ranker.module_.specific_widths)
         widths = ranker.module_.specific_widths
 
         def pairs(index: np.ndarray) -> list:
             out = []
             for row, t in enumerate(index):
-                mt = tasks[t].model_tokens or {}
-                by_model = {key_to_model.get(str(key)): key for key in mt}
+                # Loads only the top-k's tokens; unknown keys of the task are an error.
+                found = ranker._task_specific(tasks[t], t, models=top[t])
                 for slot, m in enumerate(top[t]):
-                    if m not in projected or m not in by_model:
+                    if m not in widths or m not in found:
                         continue
-                    tokens = _load(mt[by_model[m]])
+                    tokens = found[m]
                     if tokens.shape[1] != widths[m]:
                         raise ValueError(
                             f"task {t}: the PTM-specific tokens of model {models[m]!r} have "
@@ -237,7 +259,7 @@ class RerankTransformer(BaseRanker):
 
         new = ranker._decision(sets, model_index=top, pairs=pairs)
         final = general.copy()
-        if k < M:
+        if reorder == "top_k" and k < M:
             rest = np.ones_like(general, dtype=bool)
             np.put_along_axis(rest, top, False, axis=1)
             floor = np.where(rest, general, -np.inf).max(axis=1, keepdims=True)
@@ -262,9 +284,19 @@ class RerankTransformer(BaseRanker):
         check_is_fitted(self)
         sets, tasks = self.ranker_._inputs(X, reset=False)
         general = self.ranker_._decision(sets)
-        return self._rerank(self.ranker_, sets, tasks, general, self.k_)
+        return self._rerank(self.ranker_, sets, tasks, general, self.k_, self.reorder)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         return tags
+
+
+def _k_grid(n_models: int) -> list[int]:
+    """0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, ... below ``n_models``, and ``n_models``."""
+    grid, decade = {0, n_models}, 1
+    while decade <= n_models:
+        grid.update(v for v in (decade, 1.5 * decade, 2 * decade, 3 * decade, 5 * decade,
+                                7 * decade) if v <= n_models and v == int(v))  # fmt: skip
+        decade *= 10
+    return sorted(int(v) for v in grid)

@@ -13,7 +13,7 @@ from ..base import Task, load_array
 from ._loss import plackett_luce_loss
 from ._network import SpecificTokens, SpiderNetwork
 
-__all__ = ["TokenBank", "specific_tokens", "split_tasks", "train_epochs"]
+__all__ = ["TokenBank", "cosine_schedule", "specific_tokens", "split_tasks", "train_steps"]
 
 
 def split_tasks(
@@ -32,7 +32,7 @@ def split_tasks(
 
 def _diverged(what: str, epoch: int, step: int, lr: float) -> ValueError:
     return ValueError(
-        f"training diverged: {what} at epoch {epoch + 1}, step {step + 1} (learning rate "
+        f"training diverged: {what} at step {step + 1} (epoch {epoch + 1}, learning rate "
         f"{lr:.3g}). Lower lr, or bring the tokens to a moderate scale (e.g. standardise "
         "them); the network runs in float32."
     )
@@ -115,8 +115,13 @@ def specific_tokens(
 
 def available_specific(
     tasks: Sequence[Task] | None, key_to_model: dict[str, int], projected: set[int]
-) -> list[dict[int, object]]:
-    """Per task: model index -> its (possibly lazy) PTM-specific tokens, for projected models."""
+) -> list[dict[int, np.ndarray]]:
+    """Per task: model index -> its PTM-specific tokens (float32), for projected models.
+
+    Lazy tokens are loaded here, once for the whole fit, not at every training draw (a
+    loader may read a file): the fit holds every PTM-specific token set of its tasks, which
+    are small (one centroid per class).
+    """
     if tasks is None:
         return []
     out = []
@@ -125,7 +130,7 @@ def available_specific(
         for key, value in (task.model_tokens or {}).items():
             m = key_to_model.get(str(key))
             if m is not None and m in projected:
-                found[m] = value
+                found[m] = _load(value)
         out.append(found)
     # No PTM-specific tokens at all: the training-time practice is off (and draws nothing).
     return out if any(out) else []
@@ -147,7 +152,7 @@ def draw_specific(
             continue
         chosen = rng.choice(models, size=min(k, len(models)), replace=False)
         for m in sorted(int(c) for c in chosen):
-            pairs.append((row, m, m, _load(available[t][m])))
+            pairs.append((row, m, m, available[t][m]))
     return pairs
 
 
@@ -156,39 +161,54 @@ def _load(value) -> np.ndarray:
     return arr[None, :] if arr.ndim == 1 else arr
 
 
-def train_epochs(
+def cosine_schedule(lr: float, lr_min: float, n_steps: int) -> Callable[[int], float]:
+    """Learning rate of step ``t``: cosine from ``lr`` (t = 0) to ``lr_min`` (t = n_steps)."""
+    n = max(n_steps, 1)
+    return lambda t: lr_min + (lr - lr_min) * (1.0 + math.cos(math.pi * t / n)) / 2.0
+
+
+def train_steps(
     module: SpiderNetwork,
     bank: TokenBank,
     labels: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     *,
-    n_epochs: int,
+    n_steps: int,
     batch_size: int,
     optimizer: torch.optim.Optimizer,
     lr_at: Callable[[int], float],
     rng: np.random.Generator,
     generator: torch.Generator,
-    available: list[dict[int, object]],
+    available: list[dict[int, np.ndarray]],
     max_specific_tokens: int,
     model_tokens: Callable[[], torch.Tensor] | None = None,
     on_epoch_end: Callable[[int, float, float], bool] | None = None,
-) -> list[float]:
-    """Run ``n_epochs`` epochs of Plackett-Luce training; returns the mean loss per epoch.
+) -> tuple[list[float], int]:
+    """Run ``n_steps`` optimiser steps of Plackett-Luce training, epoch after epoch.
 
-    ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early. A non-finite loss,
-    or non-finite weights at the end of an epoch, raise a `ValueError` (divergence): a
-    diverged network would only give NaN scores.
+    Each epoch is a fresh shuffle of the tasks in batches of ``batch_size``; the last epoch
+    stops part-way when the step budget runs out. ``lr_at(step)`` sets the learning rate of
+    each step. ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early. A
+    non-finite loss, or non-finite weights at the end of an epoch, raise a `ValueError`
+    (divergence): a diverged network would only give NaN scores.
+
+    Returns the mean loss of each epoch and the number of steps run.
     """
     order, start, n_known = labels
     n = len(bank)
-    losses = []
-    for epoch in range(n_epochs):
+    losses: list[float] = []
+    trained = [p for group in optimizer.param_groups for p in group["params"]]
+    step, epoch = 0, 0
+    while step < n_steps:
         tic = time.perf_counter()
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(epoch)
         module.train()
         perm = rng.permutation(n)
         total, weight = 0.0, 0
         for b in range(math.ceil(n / batch_size)):
+            if step >= n_steps:
+                break
+            lr = lr_at(step)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
             index = perm[b * batch_size : (b + 1) * batch_size]
             x, mask = bank.batch(index)
             k = int(rng.integers(0, max_specific_tokens + 1)) if available else 0
@@ -204,16 +224,17 @@ def train_epochs(
             loss = plackett_luce_loss(scores, order[idx], start[idx], n_known[idx])
             value = float(loss.detach())
             if not math.isfinite(value):
-                raise _diverged(f"the loss is {value}", epoch, b, lr_at(epoch))
+                raise _diverged(f"the loss is {value}", epoch, step, lr)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total += value * len(index)
             weight += len(index)
-        trained = [p for group in optimizer.param_groups for p in group["params"]]
+            step += 1
         if not all(bool(torch.isfinite(p).all()) for p in trained):
-            raise _diverged("the weights became non-finite", epoch, b, lr_at(epoch))
+            raise _diverged("the weights became non-finite", epoch, step - 1, lr)
         losses.append(total / max(weight, 1))
         if on_epoch_end is not None and on_epoch_end(epoch, losses[-1], time.perf_counter() - tic):
             break
-    return losses
+        epoch += 1
+    return losses, step

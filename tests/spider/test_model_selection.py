@@ -14,7 +14,7 @@ def test_pipeline_after_a_2d_step(make_tasks):
     flat = np.stack([s.mean(axis=0) for s in X]) * 10 + 3
     pipe = make_pipeline(
         StandardScaler(),
-        SpiderRanker(d_model=16, max_epochs=25, lr=1e-2, device="cpu", random_state=0),
+        SpiderRanker(d_model=16, max_iter=50, lr=1e-2, device="cpu", random_state=0),
     )
     pipe.fit(flat[:20], Y[:20])
     assert pipe.predict(flat[20:]).shape == (10, 4)
@@ -26,7 +26,7 @@ def test_pipeline_with_a_token_set_step(specific_split):
     # A stand-in for a tokenizer: any step that outputs tasks (here, unchanged Task objects).
     pipe = make_pipeline(
         FunctionTransformer(lambda tasks: tasks),
-        RerankTransformer(SpiderRanker(d_model=8, max_epochs=2, random_state=0), k=2),
+        RerankTransformer(SpiderRanker(d_model=8, max_iter=4, random_state=0), k=2),
     )
     assert pipe.fit(train, Y).predict(test).shape == (12, 5)
 
@@ -39,7 +39,7 @@ def test_grid_search_over_k_d_lr_epochs(specific_split):
             "k": [0, 5],
             "ranker__d_model": [8, 16],
             "ranker__lr": [1e-2],
-            "ranker__max_epochs": [2, 10],
+            "ranker__max_iter": [2, 10],
         },
         cv=KFold(2),
     )
@@ -51,7 +51,7 @@ def test_grid_search_over_k_d_lr_epochs(specific_split):
 
 def test_cross_validate_spider(make_tasks):
     X, Y = make_tasks(20)
-    out = cross_validate(SpiderRanker(d_model=8, max_epochs=3, random_state=0), X, Y, cv=3)
+    out = cross_validate(SpiderRanker(d_model=8, max_iter=3, random_state=0), X, Y, cv=3)
     assert out["test_score"].shape == (3,)
 
 

@@ -17,7 +17,7 @@ from skspider.spider import RerankTransformer, SpiderRanker
 def fitted():
     rng = np.random.default_rng(0)
     X, Y = [rng.normal(size=(3, 4)) for _ in range(12)], rng.normal(size=(12, 3))
-    return X, Y, SpiderRanker(d_model=8, max_epochs=3, random_state=0).fit(X, Y)
+    return X, Y, SpiderRanker(d_model=8, max_iter=3, random_state=0).fit(X, Y)
 
 
 def test_pickle_round_trip_identical_predictions(fitted):
@@ -74,7 +74,7 @@ def test_clone_never_carries_weights(fitted):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_fit_predict_and_cpu_reload(fitted):
     X, Y, _ = fitted
-    ranker = SpiderRanker(d_model=8, max_epochs=3, random_state=0, device="cuda").fit(X, Y)
+    ranker = SpiderRanker(d_model=8, max_iter=3, random_state=0, device="cuda").fit(X, Y)
     assert next(ranker.module_.parameters()).device.type == "cuda"
     scores = ranker.predict(X)
     state = ranker.__getstate__()
@@ -90,7 +90,7 @@ def test_cuda_fit_predict_and_cpu_reload(fitted):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_auto_device_and_reproducible(fitted):
     X, Y, _ = fitted
-    a = SpiderRanker(d_model=8, max_epochs=3, random_state=0, device="auto").fit(X, Y)
+    a = SpiderRanker(d_model=8, max_iter=3, random_state=0, device="auto").fit(X, Y)
     assert a.device_.type == "cuda"
-    b = SpiderRanker(d_model=8, max_epochs=3, random_state=0, device="auto").fit(X, Y)
+    b = SpiderRanker(d_model=8, max_iter=3, random_state=0, device="auto").fit(X, Y)
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-5)
