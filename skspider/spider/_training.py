@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from ..base import Task, load_array
+from ..base import load_array
 from ._loss import plackett_luce_loss
 from ._network import SpecificTokens, SpiderNetwork
 
@@ -113,32 +113,9 @@ def specific_tokens(
     )
 
 
-def available_specific(
-    tasks: Sequence[Task] | None, key_to_model: dict[str, int], projected: set[int]
-) -> list[dict[int, np.ndarray]]:
-    """Per task: model index -> its PTM-specific tokens (float32), for projected models.
-
-    Lazy tokens are loaded here, once for the whole fit, not at every training draw (a
-    loader may read a file): the fit holds every PTM-specific token set of its tasks, which
-    are small (one centroid per class).
-    """
-    if tasks is None:
-        return []
-    out = []
-    for task in tasks:
-        found = {}
-        for key, value in (task.model_tokens or {}).items():
-            m = key_to_model.get(str(key))
-            if m is not None and m in projected:
-                found[m] = _load(value)
-        out.append(found)
-    # No PTM-specific tokens at all: the training-time practice is off (and draws nothing).
-    return out if any(out) else []
-
-
 def draw_specific(
     index: np.ndarray,
-    available: list[dict[int, object]],
+    available: list[dict[int, np.ndarray]],
     k: int,
     rng: np.random.Generator,
 ) -> list[tuple[int, int, int, np.ndarray]]:
