@@ -91,8 +91,8 @@ class SpiderRanker(BaseRanker):
     max_iter : int, default=1000
         Number of optimiser steps, each on a batch of ``batch_size`` tasks; the cosine
         schedule runs over them. The number of passes over the tasks follows
-        (``n_epochs_``): 1000 steps are 77 epochs of 200 tasks (13 batches), 16 of 1000. (The authors:
-        1560 steps, 30 epochs of 13 tasks x 64 episodes.)
+        (``n_epochs_``): 1000 steps are 77 epochs of 200 tasks (13 batches each), 16 of
+        1000. (The authors: 1560 steps, 30 epochs of 13 tasks x 64 episodes.)
     batch_size : int, default=16
         Tasks per optimisation step. (``predict`` runs one task at a time, so a task's
         scores never depend on the tasks predicted with it.)
