@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     # --quick is the test suite's smoke run: the same pipeline with less training.
-    n_train_tasks, epochs, spider_epochs = (24, 2, 10) if args.quick else (64, 8, 60)
+    n_train_tasks, epochs, spider_steps = (24, 2, 120) if args.quick else (64, 8, 480)
     torch.set_num_threads(min(2, torch.get_num_threads()))
 
     # 1. Labelled pools, and held-out classes of each kind for the new tasks.
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         # 5. The learned ranker.
         spider = SpiderRanker(
-            d_model=64, max_epochs=spider_epochs, batch_size=8, lr=2e-3, random_state=args.seed
+            d_model=64, max_iter=spider_steps, batch_size=8, lr=2e-3, random_state=args.seed
         ).fit(tokens, Y_proxy)
         prior = PriorRanker().fit(tokens, Y_proxy)
 

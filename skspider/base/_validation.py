@@ -24,6 +24,11 @@ __all__ = [
 ]
 
 
+def _is_task_sequence(X: Any) -> bool:
+    """Whether ``X`` is a non-empty list or tuple of `Task` objects (the one definition)."""
+    return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(t, Task) for t in X)
+
+
 def _as_token_set(tokens: Any, index: int, name: str) -> np.ndarray:
     try:
         arr = np.asarray(tokens, dtype=np.float64)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-import math
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
@@ -11,43 +11,34 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
+from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
-from ..base import BaseRanker, Task, check_performance_matrix, check_token_sets, is_loader
+from ..base import BaseRanker, Task, check_performance_matrix
+from ..base._numeric import normalize_rows
+from ..base._validation import _is_task_sequence
 from ._loss import plackett_luce_order
 from ._network import SpiderNetwork
 from ._training import (
     TokenBank,
     _load,
-    available_specific,
+    cosine_schedule,
     specific_tokens,
-    train_epochs,
+    split_tasks,
+    train_steps,
 )
 
 __all__ = ["SpiderRanker"]
 
 
-def _cosine(lr: float, lr_min: float, n_epochs: int) -> Callable[[int], float]:
-    # CosineAnnealingLR(T_max=n_epochs) stepped once per epoch.
-    return lambda e: lr_min + (lr - lr_min) * (1.0 + math.cos(math.pi * e / n_epochs)) / 2.0
-
-
-def _is_task_sequence(X: Any) -> bool:
-    return isinstance(X, (list, tuple)) and len(X) > 0 and all(isinstance(t, Task) for t in X)
-
-
 def _nearest_models(Y: np.ndarray, n_old: int) -> list[int | None]:
     """For each new column of ``Y`` (after ``n_old``), the old column ranked most alike."""
-    from scipy import stats
-
-    R = np.full_like(Y, np.nan)
-    for i, row in enumerate(Y):
-        known = ~np.isnan(row)
-        if known.sum() >= 2:
-            R[i, known] = (stats.rankdata(row[known]) - 1) / (known.sum() - 1)
+    R = normalize_rows(Y, "rank")
+    # A task with one known model says nothing about rank positions.
+    R[(~np.isnan(Y)).sum(axis=1) < 2] = np.nan
     out: list[int | None] = []
     for j in range(n_old, Y.shape[1]):
         best, best_score = None, -np.inf
@@ -72,7 +63,11 @@ class SpiderRanker(BaseRanker):
     (post-LayerNorm, 1 head, no feed-forward), then LayerNorm and Linear(d, 1). Training
     maximises the Plackett-Luce likelihood of the training tasks' rankings (proxy ranks or
     performances), with Adam and a cosine learning-rate schedule, as the authors' released
-    code does. Only the PTM-token row of the block is computed (the task tokens' keys and
+    code does, for ``max_iter`` optimiser steps whatever the number of tasks (an epoch is
+    a pass over the tasks in batches of ``batch_size``; ``n_epochs_`` is derived). The
+    defaults were chosen on validation problems of the synthetic generator
+    (``benchmarks/study_spider_defaults.py``); `paper_params` gives the authors' own
+    configuration. Only the PTM-token row of the block is computed (the task tokens' keys and
     values are shared by all PTMs), so a task costs O(M * C * d), not M full attentions.
 
     When the training tasks are `~skspider.base.Task` objects carrying PTM-specific tokens
@@ -83,18 +78,21 @@ class SpiderRanker(BaseRanker):
 
     Parameters
     ----------
-    d_model : int, default=1024
-        Token width inside the attention block.
+    d_model : int, default=32
+        Token width inside the attention block (the authors: 1024).
     dropout : float, default=0.1
         Dropout on the attention weights and on the block's output.
-    lr : float, default=2.5e-4
-        Initial learning rate of Adam.
+    lr : float, default=3e-3
+        Initial learning rate of Adam (the authors: 2.5e-4).
     lr_min : float, default=5e-6
-        Final learning rate of the cosine schedule (over ``max_epochs``).
+        Final learning rate of the cosine schedule (over ``max_iter`` steps).
     weight_decay : float, default=0.0
         Adam's L2 penalty (the released code sets none).
-    max_epochs : int, default=30
-        Number of passes over the training tasks.
+    max_iter : int, default=1000
+        Number of optimiser steps, each on a batch of ``batch_size`` tasks; the cosine
+        schedule runs over them. The number of passes over the tasks follows
+        (``n_epochs_``): 1000 steps are 77 epochs of 200 tasks (13 batches each), 16 of
+        1000. (The authors: 1560 steps, 30 epochs of 13 tasks x 64 episodes.)
     batch_size : int, default=16
         Tasks per optimisation step. (``predict`` runs one task at a time, so a task's
         scores never depend on the tasks predicted with it.)
@@ -105,6 +103,12 @@ class SpiderRanker(BaseRanker):
         Tied labels in the Plackett-Luce loss: "first" breaks them by model index (the lower
         index ranks first, a stable sort, as the released code's sort), "breslow" treats
         tied models as exchangeable. NaN labels (unknown) are always left out.
+    standardize : bool, default=True
+        Standardise every feature of the task tokens by its mean and standard deviation
+        over the training tokens (learned in ``fit``, applied to every input after). The
+        network is the same function class either way (the input projection is affine);
+        the optimiser then sees unit-scale inputs whatever the encoder's scale. The
+        authors feed raw tokens (``False`` in `paper_params`).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training tasks, score them (mean tau_w)
         after each epoch, stop after ``n_iter_no_change`` epochs without an improvement of
@@ -117,16 +121,18 @@ class SpiderRanker(BaseRanker):
         Smallest improvement of the validation score that counts.
     warm_start : bool, default=False
         Continue training the existing network on the next ``fit`` (when the inputs, models
-        and ``d_model`` are unchanged) instead of starting afresh. The optimiser and its
-        schedule restart.
-    device : str, default="cpu"
-        "cpu", "cuda", "cuda:<i>" or "auto" (CUDA when available).
+        and ``d_model`` are unchanged) for another ``max_iter`` steps instead of starting
+        afresh. The optimiser and its schedule restart; the token standardisation is kept.
+    device : str or torch.device, default="auto"
+        "cpu", "cuda", "cuda:<i>" or "auto" (CUDA when available, else the CPU): the default
+        of the whole package (`~skspider.zoo` extraction too). Pass "cpu" for results that
+        do not depend on the machine.
     random_state : int, RandomState instance or None, default=None
         Seeds local generators for the initial weights, dropout, shuffling and the
         training-time practice (never the global ones). An int gives bitwise-identical
         results on CPU for a given number of torch threads.
     verbose : int, default=0
-        Print one line of progress per epoch when > 0.
+        Print one line of progress per epoch to ``sys.stderr`` when > 0.
 
     Attributes
     ----------
@@ -142,16 +148,35 @@ class SpiderRanker(BaseRanker):
         Width of the general task tokens.
     specific_widths_ : dict of str to int
         Width of the PTM-specific tokens of each model that has a projection for them.
+    token_mean_, token_scale_ : ndarray of shape (n_features,) or None
+        The token standardisation (None without ``standardize``).
     loss_curve_ : list of float
-        Mean training loss of each epoch (over all ``fit`` calls with ``warm_start``).
+        Mean training loss of each epoch (the last one may be partial), over all ``fit``
+        calls with ``warm_start``.
     validation_scores_ : list of float
         Mean tau_w of the held-out tasks after each epoch (``early_stopping`` only).
     best_epoch_ : int
         Epoch whose weights are kept (the last one without early stopping).
     n_iter_ : int
-        Number of epochs run by the last ``fit``.
+        Number of optimiser steps run by the last ``fit`` (``max_iter`` unless early
+        stopping ended it).
+    n_epochs_ : int
+        Number of epochs (passes over the training tasks, the last one possibly partial)
+        run by the last ``fit``.
     device_ : torch.device
         Where the network was trained.
+
+    Notes
+    -----
+    PTM-specific tokens given as loaders (``Task.model_tokens`` values that are callables)
+    are loaded once per ``fit``, not at every training draw. A ``model_tokens`` key that
+    names no model of ``y`` is an error (keys are matched to ``models_`` as strings).
+
+    Training that diverges (a non-finite loss or non-finite weights, e.g. from a far too
+    large ``lr`` or tokens far from unit scale) stops with a `ValueError` naming the step,
+    the epoch and the learning rate, rather than leaving a network that scores NaN. Tokens
+    beyond the float32 range are rejected up front, and ``predict`` raises rather than
+    return non-finite scores.
 
     See Also
     --------
@@ -170,7 +195,10 @@ class SpiderRanker(BaseRanker):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(40, 5))            # one token per task
     >>> Y = np.c_[X[:, 0], -X[:, 0], X[:, 1]]   # which model is best depends on the task
-    >>> ranker = SpiderRanker(d_model=16, max_epochs=40, lr=1e-2, random_state=0).fit(X, Y)
+    >>> ranker = SpiderRanker(d_model=16, max_iter=120, lr=1e-2, device="cpu", random_state=0)
+    >>> ranker = ranker.fit(X, Y)
+    >>> ranker.n_iter_, ranker.n_epochs_
+    (120, 40)
     >>> ranker.predict(X[:2]).shape
     (2, 3)
     >>> ranker.score(X, Y) > 0.5
@@ -183,10 +211,11 @@ class SpiderRanker(BaseRanker):
         "lr": [Interval(Real, 0, None, closed="neither")],
         "lr_min": [Interval(Real, 0, None, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "max_epochs": [Interval(Integral, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_specific_tokens": [Interval(Integral, 0, None, closed="left")],
         "ties": [StrOptions({"first", "breslow"})],
+        "standardize": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -199,21 +228,23 @@ class SpiderRanker(BaseRanker):
 
     def __init__(
         self,
-        d_model: int = 1024,
+        *,
+        d_model: int = 32,
         dropout: float = 0.1,
-        lr: float = 2.5e-4,
+        lr: float = 3e-3,
         lr_min: float = 5e-6,
         weight_decay: float = 0.0,
-        max_epochs: int = 30,
+        max_iter: int = 1000,
         batch_size: int = 16,
         max_specific_tokens: int = 10,
         ties: Literal["first", "breslow"] = "first",
+        standardize: bool = True,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
         tol: float = 1e-4,
         warm_start: bool = False,
-        device: str = "cpu",
+        device: str | torch.device = "auto",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
     ):
@@ -222,10 +253,11 @@ class SpiderRanker(BaseRanker):
         self.lr = lr
         self.lr_min = lr_min
         self.weight_decay = weight_decay
-        self.max_epochs = max_epochs
+        self.max_iter = max_iter
         self.batch_size = batch_size
         self.max_specific_tokens = max_specific_tokens
         self.ties = ties
+        self.standardize = standardize
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -235,21 +267,57 @@ class SpiderRanker(BaseRanker):
         self.random_state = random_state
         self.verbose = verbose
 
+    @classmethod
+    def paper_params(cls) -> dict[str, Any]:
+        """The authors' released training configuration, as parameters of this class.
+
+        Token width 1024, dropout 0.1, Adam at 2.5e-4 with a cosine schedule to 5e-6 and no
+        weight decay, batches of 16 tasks, up to 10 PTM-specific tokens in training, ties
+        broken by the sort, raw (unstandardised) tokens. The released script runs 30 epochs
+        over 13 tasks x 64 episodes in batches of 16: 52 steps an epoch, 1560 steps in all,
+        hence ``max_iter=1560``. Its schedule is stepped once per epoch; here it is stepped
+        once per step (the same curve, sampled finer).
+
+        Returns
+        -------
+        params : dict
+            For ``SpiderRanker(**SpiderRanker.paper_params(), random_state=0)``; override
+            any entry as usual (``{**SpiderRanker.paper_params(), "device": "cuda"}``).
+
+        Examples
+        --------
+        >>> from skspider.spider import SpiderRanker
+        >>> SpiderRanker.paper_params()["d_model"], SpiderRanker.paper_params()["max_iter"]
+        (1024, 1560)
+        """
+        return {
+            "d_model": 1024,
+            "dropout": 0.1,
+            "lr": 2.5e-4,
+            "lr_min": 5e-6,
+            "weight_decay": 0.0,
+            "max_iter": 1560,
+            "batch_size": 16,
+            "max_specific_tokens": 10,
+            "ties": "first",
+            "standardize": False,
+        }
+
     # -- inputs -----------------------------------------------------------------------------
     def _inputs(self, X: Any, *, reset: bool) -> tuple[list[np.ndarray], list[Task] | None]:
         """Token sets of ``X``, and the `Task` objects themselves when ``X`` holds them."""
-        if _is_task_sequence(X):
-            if not reset:
-                check_is_fitted(self)
-            sets = check_token_sets(
-                X,
-                n_features=None if reset else self.n_features_in_,
-                estimator_name=type(self).__name__,
-            )
-            if reset:
-                self.n_features_in_ = sets[0].shape[1]
-            return sets, list(X)
-        return self._validate_tasks(X, reset=reset), None
+        sets = self._validate_tasks(X, reset=reset)
+        if isinstance(sets[0], Task):  # the base class passes token-less tasks through
+            raise ValueError("X[0] is a Task without tokens; run a TaskTokenizer first.")
+        if not reset:
+            sets = self._scale(sets)
+        return sets, (list(X) if _is_task_sequence(X) else None)
+
+    def _scale(self, sets: list[np.ndarray]) -> list[np.ndarray]:
+        """Standardise token sets with the statistics learned in ``fit`` (if ``standardize``)."""
+        if getattr(self, "token_mean_", None) is None:
+            return sets
+        return [(s - self.token_mean_) / self.token_scale_ for s in sets]
 
     def _key_to_model(self) -> dict[str, int]:
         return {str(m): i for i, m in enumerate(self.models_)}
@@ -270,6 +338,7 @@ class SpiderRanker(BaseRanker):
         )
 
     # -- fit --------------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> SpiderRanker:
         """Train the ranker on tasks and their rankings of the zoo.
 
@@ -287,8 +356,8 @@ class SpiderRanker(BaseRanker):
         -------
         self : SpiderRanker
         """
-        self._validate_params()
         device = resolve_device(self.device)
+        self._terms_cache = None  # the weights are about to change
         previous = (
             (self.n_features_in_, list(self.models_), self.module_.d_model)
             if self.warm_start and hasattr(self, "module_")
@@ -298,13 +367,29 @@ class SpiderRanker(BaseRanker):
         Y = self._validate_targets(y, reset=True)
         self._check_n_tasks(sets, Y)
         rng, generator, init_generator = self._generators(device)
-        key_to_model = self._key_to_model()
+        specific = self._specific_tokens(tasks)
 
-        if previous == (self.n_features_in_, list(self.models_), self.d_model):
+        warm = previous == (self.n_features_in_, list(self.models_), self.d_model)
+        if not (warm and hasattr(self, "token_mean_")):  # a warm start keeps its scaling
+            self.token_mean_, self.token_scale_ = None, None
+            if self.standardize:
+                flat = np.concatenate(sets, axis=0)
+                scale = flat.std(axis=0)
+                self.token_mean_ = flat.mean(axis=0)
+                # A constant feature is only centred (its spread is 0).
+                self.token_scale_ = np.where(scale > 0, scale, 1.0)
+        sets = self._scale(sets)
+        if warm:
             module = self.module_.to(device)
         else:
-            widths = self._scan_specific_widths(tasks, key_to_model)
-            self.specific_widths_ = {str(self.models_[m]): w for m, w in widths.items()}
+            widths: dict[int, int] = {}
+            for t, found in enumerate(specific):
+                for m, tokens in found.items():
+                    if widths.setdefault(m, tokens.shape[1]) != tokens.shape[1]:
+                        raise ValueError(
+                            f"X[{t}]: the PTM-specific tokens of model {self.models_[m]!r} have "
+                            f"width {tokens.shape[1]}, but {widths[m]} in an earlier task."
+                        )
             module = SpiderNetwork(
                 self.n_features_in_,
                 self.n_models_,
@@ -314,6 +399,9 @@ class SpiderRanker(BaseRanker):
                 init_generator,
             ).to(device)
             self.loss_curve_ = []
+        self.specific_widths_ = {
+            str(self.models_[m]): w for m, w in sorted(module.specific_widths.items())
+        }
         self._net_config = {
             "n_features": self.n_features_in_,
             "n_models": self.n_models_,
@@ -327,22 +415,20 @@ class SpiderRanker(BaseRanker):
 
         train, valid = np.arange(len(sets)), np.array([], dtype=np.int64)
         if self.early_stopping:
-            if len(sets) < 2:
-                raise ValueError("early_stopping needs at least 2 training tasks.")
-            n_valid = max(1, math.ceil(self.validation_fraction * len(sets)))
-            n_valid = min(n_valid, len(sets) - 1)
-            perm = rng.permutation(len(sets))
-            train, valid = np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
+            train, valid = split_tasks(
+                len(sets), self.validation_fraction, rng, what="early_stopping"
+            )
 
         bank = TokenBank([sets[i] for i in train], device)
         labels = tuple(
             torch.from_numpy(a).to(device) for a in plackett_luce_order(Y[train], self.ties)
         )
-        available = available_specific(
-            [tasks[i] for i in train] if tasks is not None else None,
-            key_to_model,
-            set(module.specific_widths),
-        )
+        projected = set(module.specific_widths)
+        available = [
+            {m: a for m, a in specific[i].items() if m in projected} for i in train if specific
+        ]
+        if not any(available):  # no PTM-specific tokens: the training-time practice is off
+            available = []
         optimizer = torch.optim.Adam(
             module.parameters(), lr=self.lr, weight_decay=self.weight_decay
         )
@@ -350,14 +436,17 @@ class SpiderRanker(BaseRanker):
         best = {"score": -np.inf, "epoch": -1, "state": None, "wait": 0}
         valid_sets, valid_Y = [sets[i] for i in valid], Y[valid]
         if self.verbose:
-            print(f"{'epoch':>5}  {'train loss':>10}  {'valid tau_w':>11}  {'dur (s)':>7}")
+            # The validation column only when there is a validation score to show.
+            valid_head = f"  {'valid tau_w':>11}" if self.early_stopping else ""
+            print(f"{'epoch':>5}  {'train loss':>10}{valid_head}  {'dur (s)':>7}", file=sys.stderr)
 
         def on_epoch_end(epoch: int, loss: float, seconds: float) -> bool:
-            score = float("nan")
             stop = False
+            valid_col = ""
             if self.early_stopping:
                 score = self._validation_score(valid_sets, valid_Y)
                 self.validation_scores_.append(score)
+                valid_col = f"  {score:>11.4f}"
                 if score > best["score"] + self.tol or best["state"] is None:
                     best.update(score=max(score, best["score"]), epoch=epoch, wait=0)
                     best["state"] = copy.deepcopy(module.state_dict())
@@ -365,17 +454,17 @@ class SpiderRanker(BaseRanker):
                     best["wait"] += 1
                     stop = best["wait"] >= self.n_iter_no_change
             if self.verbose:
-                print(f"{epoch + 1:>5}  {loss:>10.4f}  {score:>11.4f}  {seconds:>7.2f}")
+                print(f"{epoch + 1:>5}  {loss:>10.4f}{valid_col}  {seconds:>7.2f}", file=sys.stderr)
             return stop
 
-        losses = train_epochs(
+        losses, n_steps = train_steps(
             module,
             bank,
             labels,
-            n_epochs=self.max_epochs,
+            n_steps=self.max_iter,
             batch_size=self.batch_size,
             optimizer=optimizer,
-            lr_at=_cosine(self.lr, self.lr_min, max(self.max_epochs, 1)),
+            lr_at=cosine_schedule(self.lr, self.lr_min, self.max_iter),
             rng=rng,
             generator=generator,
             available=available,
@@ -383,37 +472,43 @@ class SpiderRanker(BaseRanker):
             on_epoch_end=on_epoch_end,
         )
         self.loss_curve_ = [*self.loss_curve_, *losses]
-        self.n_iter_ = len(losses)
+        self.n_iter_ = n_steps
+        self.n_epochs_ = len(losses)
         self.best_epoch_ = len(losses) - 1
         if self.early_stopping and best["state"] is not None:
             module.load_state_dict(best["state"])
             self.best_epoch_ = best["epoch"]
         module.eval()
+        self._cache_terms()  # the weights changed
         return self
 
-    def _scan_specific_widths(
-        self, tasks: list[Task] | None, key_to_model: dict[str, int]
-    ) -> dict[int, int]:
-        """Width of each model's PTM-specific tokens (from the first task carrying them).
+    def _specific_tokens(self, tasks: list[Task] | None) -> list[dict[int, np.ndarray]]:
+        """Per task: model index -> its PTM-specific tokens, loaded once (lazy ones too).
 
-        Lazy token sets are loaded once here (the first of each model) and checked when
-        drawn in training; arrays are checked now.
+        A key of ``Task.model_tokens`` that names no model of ``models_`` is an error: it
+        would be ignored, and re-ranking would silently do nothing.
         """
-        widths: dict[int, int] = {}
-        for t, task in enumerate(tasks or []):
-            for key, value in (task.model_tokens or {}).items():
-                m = key_to_model.get(str(key))
-                if m is None:
-                    continue
-                lazy = is_loader(value)
-                if m not in widths:
-                    widths[m] = int(_load(value).shape[1])
-                elif not lazy and _load(value).shape[1] != widths[m]:
-                    raise ValueError(
-                        f"X[{t}]: the PTM-specific tokens of model {self.models_[m]!r} have "
-                        f"width {_load(value).shape[1]}, but {widths[m]} in an earlier task."
-                    )
-        return widths
+        return [self._task_specific(task, t) for t, task in enumerate(tasks or [])]
+
+    def _task_specific(
+        self, task: Task, t: int, models: Sequence[int] | None = None
+    ) -> dict[int, np.ndarray]:
+        """The PTM-specific tokens of one task (all models, or only ``models``), checked."""
+        key_to_model = self._key_to_model()
+        mt = task.model_tokens or {}
+        unknown = [key for key in mt if str(key) not in key_to_model]
+        if unknown:
+            raise ValueError(
+                f"X[{t}].model_tokens has keys {unknown[:5]} that name no model of y: the "
+                f"models are {[str(m) for m in self.models_[:10]]}"
+                f"{' ...' if self.n_models_ > 10 else ''} (keys are matched as strings)."
+            )
+        wanted = None if models is None else set(models)
+        return {
+            key_to_model[str(key)]: _load(value)
+            for key, value in mt.items()
+            if wanted is None or key_to_model[str(key)] in wanted
+        }
 
     def _validation_score(self, sets: list[np.ndarray], Y: np.ndarray) -> float:
         from ..metrics import mean_weighted_tau
@@ -421,29 +516,33 @@ class SpiderRanker(BaseRanker):
         keep = (~np.isnan(Y)).sum(axis=1) >= 2
         if not keep.any():
             return float("nan")
-        scores = self._decision([s for s, k in zip(sets, keep) if k])
+        # Mid-training weights: their PTM terms are computed for this call, never cached.
+        with torch.no_grad():
+            terms = self.module_.model_terms()
+        scores = self._decision([s for s, k in zip(sets, keep) if k], terms=terms)
         return float(mean_weighted_tau(Y[keep], scores, nan_policy="omit"))
 
     # -- prediction -------------------------------------------------------------------------
-    def _terms(self, module: SpiderNetwork) -> tuple[torch.Tensor, ...]:
-        """`model_terms` of the current weights, cached on the module until they change."""
-        key = tuple((p.data_ptr(), p._version) for p in module.parameters())
-        cached = getattr(module, "_terms_cache", None)
-        if cached is None or cached[0] != key:
-            with torch.no_grad():
-                cached = (key, module.model_terms())
-            module._terms_cache = cached
-        return cached[1]
+    def _cache_terms(self) -> None:
+        """Compute the `model_terms` of the trained weights once, for every prediction.
+
+        Called where the weights change: the end of ``fit`` and ``add_models``, and
+        unpickling (``module_`` belongs to the ranker: do not edit it in place).
+        """
+        with torch.no_grad():
+            self._terms_cache = self.module_.eval().model_terms()
 
     def _decision(
         self,
         sets: Sequence[np.ndarray],
         model_index: np.ndarray | None = None,
         pairs: Callable[[np.ndarray], list] | None = None,
+        terms: tuple[torch.Tensor, ...] | None = None,
     ) -> np.ndarray:
         """Scores ``(n_tasks, n_models)``, or ``(n_tasks, K)`` of ``model_index`` rows.
 
-        ``pairs(index)`` gives the PTM-specific ``(row, slot, model, tokens)`` of a batch.
+        ``pairs(index)`` gives the PTM-specific ``(row, slot, model, tokens)`` of a batch;
+        ``terms`` the `model_terms` to use (default: those cached for the trained weights).
         """
         module = self.module_
         module.eval()
@@ -451,7 +550,7 @@ class SpiderRanker(BaseRanker):
         bank = TokenBank(sets, device)
         out = []
         with torch.no_grad():
-            terms = self._terms(module)
+            terms = self._terms_cache if terms is None else terms
             # One task at a time: no padding, and the floating-point result of a task never
             # depends on which other tasks are predicted with it.
             for t in range(len(sets)):
@@ -464,7 +563,15 @@ class SpiderRanker(BaseRanker):
                 )
                 spec = specific_tokens(pairs(index), device) if pairs is not None else None
                 out.append(module(x, mask, mi, spec, terms=terms).double().cpu().numpy())
-        return np.concatenate(out, axis=0)
+        scores = np.concatenate(out, axis=0)
+        bad = np.flatnonzero(~np.isfinite(scores).all(axis=1))
+        if bad.size:
+            # Never hand out NaN scores (they would rank as garbage): say which tasks.
+            raise ValueError(
+                f"the network gives non-finite scores on tasks {bad[:10].tolist()}: their "
+                "tokens are too far from the scale seen in fit for float32."
+            )
+        return scores
 
     def predict(self, X: Any) -> np.ndarray:
         """Score every model of the zoo on each task, from the general tokens only.
@@ -484,12 +591,22 @@ class SpiderRanker(BaseRanker):
         return self._decision(sets)
 
     # -- new models -------------------------------------------------------------------------
+    @validate_params(
+        {
+            "X": "no_validation",
+            "y": "no_validation",
+            "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+            "lr": [Interval(Real, 0, None, closed="neither"), None],
+            "init": [StrOptions({"nearest", "random"})],
+        },
+        prefer_skip_nested_validation=True,
+    )
     def add_models(
         self,
         X: Any,
         y: Any,
         *,
-        max_epochs: int | None = None,
+        max_iter: int | None = None,
         lr: float | None = None,
         init: Literal["nearest", "random"] = "nearest",
     ) -> SpiderRanker:
@@ -506,8 +623,8 @@ class SpiderRanker(BaseRanker):
             ones in the ranking. A plain array (only for a ranker fitted on a plain array)
             has ``n_models_`` columns for the fitted models followed by the new ones, named
             ``n_models_, n_models_ + 1, ...``.
-        max_epochs : int, default=None
-            Epochs of training; defaults to ``max_epochs``.
+        max_iter : int, default=None
+            Optimiser steps (batches of ``batch_size`` tasks); defaults to ``max_iter``.
         lr : float, default=None
             Learning rate (cosine schedule to ``lr_min``); defaults to ``lr``.
         init : {"nearest", "random"}, default="nearest"
@@ -552,8 +669,6 @@ class SpiderRanker(BaseRanker):
         if np.isnan(Y[:, M:]).all(axis=0).any():
             raise ValueError("every new model needs at least one known value in y.")
 
-        if init not in ("nearest", "random"):
-            raise ValueError(f"init must be 'nearest' or 'random', got {init!r}.")
         module = self.module_
         device = next(module.parameters()).device
         rng, generator, init_generator = self._generators(device)
@@ -567,17 +682,17 @@ class SpiderRanker(BaseRanker):
         flags = [p.requires_grad for p in module.parameters()]
         for p in module.parameters():
             p.requires_grad_(False)
-        n_epochs = self.max_epochs if max_epochs is None else int(max_epochs)
+        n_steps = self.max_iter if max_iter is None else int(max_iter)
         lr = self.lr if lr is None else float(lr)
         try:
-            losses = train_epochs(
+            losses, _ = train_steps(
                 module,
                 TokenBank(sets, device),
                 tuple(torch.from_numpy(a).to(device) for a in plackett_luce_order(Y, self.ties)),
-                n_epochs=n_epochs,
+                n_steps=n_steps,
                 batch_size=self.batch_size,
                 optimizer=torch.optim.Adam([new_tokens], lr=lr),
-                lr_at=_cosine(lr, self.lr_min, max(n_epochs, 1)),
+                lr_at=cosine_schedule(lr, self.lr_min, n_steps),
                 rng=rng,
                 generator=generator,
                 available=[],
@@ -588,7 +703,7 @@ class SpiderRanker(BaseRanker):
             for p, flag in zip(module.parameters(), flags):
                 p.requires_grad_(flag)
         module.model_tokens = torch.nn.Parameter(torch.cat([old_tokens, new_tokens.detach()]))
-        module.eval()
+        self._cache_terms()
         names_out = list(self.models_) + list(new)
         dtype = object if any(isinstance(n, str) for n in names_out) else None
         self.models_ = np.asarray(
@@ -603,6 +718,7 @@ class SpiderRanker(BaseRanker):
     def __getstate__(self) -> dict:
         # A copy: object.__getstate__ may return the live __dict__ itself.
         state = dict(super().__getstate__())
+        state.pop("_terms_cache", None)
         module = state.pop("module_", None)
         if module is not None:
             # Tensors on the CPU: the pickle loads on a machine without CUDA.
@@ -630,3 +746,4 @@ class SpiderRanker(BaseRanker):
                 stacklevel=2,
             )
         self.module_ = module.to(device).eval()
+        self._cache_terms()

@@ -7,14 +7,15 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.utils import check_random_state
+from sklearn.base import _fit_context, clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker, Task
-from ._ranker import SpiderRanker, _is_task_sequence
-from ._training import _load
+from ._ranker import SpiderRanker
+from ._training import split_tasks
 
 __all__ = ["RerankTransformer"]
 
@@ -25,39 +26,54 @@ class RerankTransformer(BaseRanker):
     A ranker (the "Transformer" of the name is the attention network, not a scikit-learn
     transformer). It ranks the zoo with the general task tokens, then appends to the
     sequence of each of the top-``k`` PTMs its own PTM-specific tokens (class centroids in
-    that PTM's feature space, ``Task.model_tokens``) and scores those k again. The re-scored
-    top-k stay above the rest, ordered by their new scores; the rest keep the general order.
-    Only the top-k need a forward pass of their PTM over the target data: that is the point.
+    that PTM's feature space, ``Task.model_tokens``) and scores those k again. Only the top-k
+    need a forward pass of their PTM over the target data: that is the point.
+
+    How the new scores are merged (``reorder``):
+
+    * ``"all"`` (the authors' released code): every PTM keeps its score, the top-k their
+      new one, and all are sorted together, so a top-k PTM whose own tokens speak against
+      it can drop below the rest (and ``k=1`` can change the ranking);
+    * ``"top_k"``: the re-scored top-k stay above the rest, ordered among themselves by
+      their new scores; the rest keep the general order.
 
     ``k`` is a hyper-parameter. The released code picks it on the test sets; here it is
     chosen on training tasks only: by `~sklearn.model_selection.GridSearchCV` over ``k``,
-    or with ``k="auto"``, on a validation split of the training tasks (or, with
-    ``prefit=True``, on the tasks passed to ``fit``).
+    or with ``k="auto"``, on a validation split of the training tasks (or, for a ranker
+    fitted beforehand and wrapped in `~sklearn.frozen.FrozenEstimator`, on all the tasks
+    passed to ``fit``, which that ranker never learnt from).
 
     Parameters
     ----------
-    ranker : SpiderRanker, default=None
+    ranker : SpiderRanker or FrozenEstimator of a fitted SpiderRanker, default=None
         The ranker whose network is used; ``None`` means ``SpiderRanker()``. Cloned and
-        fitted in ``fit`` unless ``prefit``.
+        fitted in ``fit``; wrap a fitted ranker in `~sklearn.frozen.FrozenEstimator` to use
+        it as it is (``fit`` then only chooses ``k``). Both survive `~sklearn.base.clone`,
+        so `~sklearn.model_selection.cross_validate` works with either.
     k : int or "auto", default=3
         How many top PTMs are re-scored with their own tokens (0: no re-ranking).
-    k_candidates : sequence of int, default=(0, 1, 2, 3, 5, 10)
-        The values tried when ``k="auto"``.
+    reorder : {"all", "top_k"}, default="all"
+        How the re-scored top-k are merged with the rest (see above). The default was
+        chosen on validation problems of the synthetic generator with PTM-specific signal
+        (``benchmarks/study_spider_defaults.py``, ``docs/spider.rst``).
+    k_candidates : sequence of int or None, default=None
+        The values tried when ``k="auto"``. None: 0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50,
+        70, 100, ... up to the zoo size, which is always tried.
     validation_fraction : float, default=0.2
         Share of the training tasks held out to choose ``k`` when ``k="auto"`` (the ranker
         is then fitted on the rest, k chosen, and the ranker refitted on all tasks).
-    prefit : bool, default=False
-        Use ``ranker`` as it is (already fitted); ``fit`` then only chooses ``k`` when
-        ``k="auto"``, scoring the tasks it is given.
+        Unused with a frozen ranker.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation split of ``k="auto"``.
 
     Attributes
     ----------
     ranker_ : SpiderRanker
-        The fitted ranker.
+        The fitted ranker (for a `~sklearn.frozen.FrozenEstimator`, the ranker it wraps).
     k_ : int
         The ``k`` used by ``predict``.
+    k_candidates_ : list of int
+        The values tried (``k="auto"`` only).
     k_scores_ : dict of int to float
         Mean tau_w of each candidate on the validation tasks (``k="auto"`` only).
     models_ : ndarray of shape (n_models,)
@@ -93,40 +109,50 @@ class RerankTransformer(BaseRanker):
     >>> tasks = [Task(y=np.arange(3), tokens=rng.normal(size=(3, 6)),
     ...               model_tokens={m: row[m] * np.ones((3, 2)) for m in range(4)})
     ...          for row in Y]   # each PTM's own tokens tell how good it is
-    >>> spider = SpiderRanker(d_model=8, max_epochs=30, lr=1e-2, random_state=0)
+    >>> spider = SpiderRanker(d_model=8, max_iter=30, lr=1e-2, device="cpu", random_state=0)
     >>> rerank = RerankTransformer(spider, k=2).fit(tasks, Y)
     >>> rerank.predict_rank(tasks[:1]).shape
     (1, 4)
+
+    A ranker fitted beforehand is used as it is when frozen:
+
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> fitted = rerank.ranker_
+    >>> auto = RerankTransformer(FrozenEstimator(fitted), k="auto").fit(tasks, Y)
+    >>> auto.k_candidates_  # up to the zoo size
+    [0, 1, 2, 3, 4]
     """
 
     _parameter_constraints: dict = {
-        "ranker": [HasMethods(["fit", "predict", "_decision"]), None],
+        "ranker": [HasMethods(["fit", "predict"]), None],
         "k": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
-        "k_candidates": ["array-like"],
+        "reorder": [StrOptions({"all", "top_k"})],
+        "k_candidates": ["array-like", None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "prefit": ["boolean"],
         "random_state": ["random_state"],
     }
 
     def __init__(
         self,
-        ranker: SpiderRanker | None = None,
+        ranker: SpiderRanker | FrozenEstimator | None = None,
+        *,
         k: int | str = 3,
-        k_candidates: Sequence[int] = (0, 1, 2, 3, 5, 10),
+        reorder: str = "all",
+        k_candidates: Sequence[int] | None = None,
         validation_fraction: float = 0.2,
-        prefit: bool = False,
         random_state: int | np.random.RandomState | None = None,
     ):
         self.ranker = ranker
         self.k = k
+        self.reorder = reorder
         self.k_candidates = k_candidates
         self.validation_fraction = validation_fraction
-        self.prefit = prefit
         self.random_state = random_state
 
     # -- fit --------------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any) -> RerankTransformer:
-        """Fit the ranker (unless ``prefit``) and choose ``k`` (when ``k="auto"``).
+        """Fit the ranker (unless frozen) and choose ``k`` (when ``k="auto"``).
 
         Parameters
         ----------
@@ -140,28 +166,32 @@ class RerankTransformer(BaseRanker):
         -------
         self : RerankTransformer
         """
-        self._validate_params()
-        candidates = sorted({int(c) for c in np.atleast_1d(self.k_candidates)})
-        if self.k == "auto" and (not candidates or min(candidates) < 0):
-            raise ValueError(f"k_candidates must be non-negative integers, got {candidates}.")
+        candidates = None
+        if self.k_candidates is not None:
+            candidates = sorted({int(c) for c in np.atleast_1d(self.k_candidates)})
+            if self.k == "auto" and (not candidates or min(candidates) < 0):
+                raise ValueError(f"k_candidates must be non-negative integers, got {candidates}.")
         ranker = SpiderRanker() if self.ranker is None else self.ranker
-        if self.prefit:
-            check_is_fitted(ranker)
-            self.ranker_ = ranker
+        frozen = isinstance(ranker, FrozenEstimator)
+        inner = ranker.estimator if frozen else ranker
+        if not isinstance(inner, SpiderRanker):
+            raise TypeError(
+                "ranker must be a SpiderRanker (or a FrozenEstimator of a fitted one), got "
+                f"{type(inner).__name__}: re-ranking uses its network."
+            )
+        if frozen:
+            check_is_fitted(inner)
+            self.ranker_ = inner
             if self.k == "auto":
-                self._choose_k(ranker, X, y, candidates)
+                self._choose_k(inner, X, y, candidates)
         elif self.k == "auto":
-            n = len(X)
-            if n < 2:
-                raise ValueError("k='auto' needs at least 2 training tasks to hold some out.")
-            n_valid = min(max(1, int(np.ceil(self.validation_fraction * n))), n - 1)
-            perm = check_random_state(self.random_state).permutation(n)
-            train, valid = np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
-            inner = clone(ranker).fit(_take(X, train), _take(y, train))
-            self._choose_k(inner, _take(X, valid), _take(y, valid), candidates)
-            self.ranker_ = clone(ranker).fit(X, y)
+            rng = check_random_state(self.random_state)
+            train, valid = split_tasks(len(X), self.validation_fraction, rng, what="k='auto'")
+            held_out = clone(inner).fit(_safe_indexing(X, train), _safe_indexing(y, train))
+            self._choose_k(held_out, _safe_indexing(X, valid), _safe_indexing(y, valid), candidates)
+            self.ranker_ = clone(inner).fit(X, y)
         else:
-            self.ranker_ = clone(ranker).fit(X, y)
+            self.ranker_ = clone(inner).fit(X, y)
         if self.k != "auto":
             self.k_ = int(self.k)
         self._copy_fitted()
@@ -172,9 +202,12 @@ class RerankTransformer(BaseRanker):
         self.n_models_ = self.ranker_.n_models_
         self.n_features_in_ = self.ranker_.n_features_in_
 
-    def _choose_k(self, ranker: SpiderRanker, X: Any, y: Any, candidates: list[int]) -> None:
+    def _choose_k(self, ranker: SpiderRanker, X: Any, y: Any, candidates: list[int] | None) -> None:
         from ..metrics import mean_weighted_tau
 
+        if candidates is None:
+            candidates = _k_grid(ranker.n_models_)
+        self.k_candidates_ = candidates
         Y = ranker._validate_targets(y, reset=False)
         keep = (~np.isnan(Y)).sum(axis=1) >= 2
         if not keep.any():
@@ -183,7 +216,7 @@ class RerankTransformer(BaseRanker):
         general = ranker._decision(sets)
         self.k_scores_ = {}
         for k in candidates:
-            scores = self._rerank(ranker, sets, tasks, general, k)
+            scores = self._rerank(ranker, sets, tasks, general, k, self.reorder)
             self.k_scores_[k] = float(mean_weighted_tau(Y[keep], scores[keep], nan_policy="omit"))
         # Best score; the smallest k among ties (fewer PTM forward passes).
         self.k_ = max(candidates, key=lambda k: (self.k_scores_[k], -k))
@@ -196,6 +229,7 @@ class RerankTransformer(BaseRanker):
         tasks: list[Task] | None,
         general: np.ndarray,
         k: int,
+        reorder: str,
     ) -> np.ndarray:
         M = general.shape[1]
         k = min(k, M)
@@ -203,20 +237,18 @@ class RerankTransformer(BaseRanker):
             return general
         # Stable: ties in the general scores go to the lower model index.
         top = np.argsort(-general, axis=1, kind="stable")[:, :k]
-        key_to_model = ranker._key_to_model()
         models = ranker.models_
-        projected = set(ranker.module_.specific_widths)
         widths = ranker.module_.specific_widths
 
         def pairs(index: np.ndarray) -> list:
             out = []
             for row, t in enumerate(index):
-                mt = tasks[t].model_tokens or {}
-                by_model = {key_to_model.get(str(key)): key for key in mt}
+                # Loads only the top-k's tokens; unknown keys of the task are an error.
+                found = ranker._task_specific(tasks[t], t, models=top[t])
                 for slot, m in enumerate(top[t]):
-                    if m not in projected or m not in by_model:
+                    if m not in widths or m not in found:
                         continue
-                    tokens = _load(mt[by_model[m]])
+                    tokens = found[m]
                     if tokens.shape[1] != widths[m]:
                         raise ValueError(
                             f"task {t}: the PTM-specific tokens of model {models[m]!r} have "
@@ -227,7 +259,7 @@ class RerankTransformer(BaseRanker):
 
         new = ranker._decision(sets, model_index=top, pairs=pairs)
         final = general.copy()
-        if k < M:
+        if reorder == "top_k" and k < M:
             rest = np.ones_like(general, dtype=bool)
             np.put_along_axis(rest, top, False, axis=1)
             floor = np.where(rest, general, -np.inf).max(axis=1, keepdims=True)
@@ -252,7 +284,7 @@ class RerankTransformer(BaseRanker):
         check_is_fitted(self)
         sets, tasks = self.ranker_._inputs(X, reset=False)
         general = self.ranker_._decision(sets)
-        return self._rerank(self.ranker_, sets, tasks, general, self.k_)
+        return self._rerank(self.ranker_, sets, tasks, general, self.k_, self.reorder)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -260,12 +292,11 @@ class RerankTransformer(BaseRanker):
         return tags
 
 
-def _take(X: Any, index: np.ndarray) -> Any:
-    """Rows ``index`` of tasks or of ``Y`` (arrays, DataFrames or lists)."""
-    if hasattr(X, "iloc"):
-        return X.iloc[index]
-    if isinstance(X, np.ndarray):
-        return X[index]
-    if _is_task_sequence(X) or isinstance(X, (list, tuple)):
-        return [X[i] for i in index]
-    return np.asarray(X)[index]
+def _k_grid(n_models: int) -> list[int]:
+    """0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, ... below ``n_models``, and ``n_models``."""
+    grid, decade = {0, n_models}, 1
+    while decade <= n_models:
+        grid.update(v for v in (decade, 1.5 * decade, 2 * decade, 3 * decade, 5 * decade,
+                                7 * decade) if v <= n_models and v == int(v))  # fmt: skip
+        decade *= 10
+    return sorted(int(v) for v in grid)

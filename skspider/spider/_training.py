@@ -9,11 +9,33 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from ..base import Task, load_array
+from ..base import load_array
 from ._loss import plackett_luce_loss
 from ._network import SpecificTokens, SpiderNetwork
 
-__all__ = ["TokenBank", "specific_tokens", "train_epochs"]
+__all__ = ["TokenBank", "cosine_schedule", "specific_tokens", "split_tasks", "train_steps"]
+
+
+def split_tasks(
+    n: int, fraction: float, rng: np.random.Generator | np.random.RandomState, *, what: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(train, valid)`` of a random hold-out of ``ceil(fraction * n)`` tasks.
+
+    At least one task on each side; ``what`` names the option in the error for ``n < 2``.
+    """
+    if n < 2:
+        raise ValueError(f"{what} needs at least 2 training tasks to hold some out, got {n}.")
+    n_valid = min(max(1, math.ceil(fraction * n)), n - 1)
+    perm = rng.permutation(n)
+    return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
+
+
+def _diverged(what: str, epoch: int, step: int, lr: float) -> ValueError:
+    return ValueError(
+        f"training diverged: {what} at step {step + 1} (epoch {epoch + 1}, learning rate "
+        f"{lr:.3g}). Lower lr, or bring the tokens to a moderate scale (e.g. standardise "
+        "them); the network runs in float32."
+    )
 
 
 class TokenBank:
@@ -26,7 +48,14 @@ class TokenBank:
         lengths = np.array([len(s) for s in sets], dtype=np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         self.lengths = lengths
-        flat = np.concatenate([np.asarray(s, dtype=np.float32) for s in sets], axis=0)
+        with np.errstate(over="ignore"):
+            flat = np.concatenate([np.asarray(s, dtype=np.float32) for s in sets], axis=0)
+        if not np.isfinite(flat).all():
+            raise ValueError(
+                "task tokens overflow float32 (the network's precision): their largest "
+                f"magnitude is {max(np.abs(np.asarray(s)).max() for s in sets):.3g}; "
+                "standardise them."
+            )
         self.flat = torch.from_numpy(flat).to(device=device, dtype=dtype)
         self.device = device
 
@@ -84,27 +113,9 @@ def specific_tokens(
     )
 
 
-def available_specific(
-    tasks: Sequence[Task] | None, key_to_model: dict[str, int], projected: set[int]
-) -> list[dict[int, object]]:
-    """Per task: model index -> its (possibly lazy) PTM-specific tokens, for projected models."""
-    if tasks is None:
-        return []
-    out = []
-    for task in tasks:
-        found = {}
-        for key, value in (task.model_tokens or {}).items():
-            m = key_to_model.get(str(key))
-            if m is not None and m in projected:
-                found[m] = value
-        out.append(found)
-    # No PTM-specific tokens at all: the training-time practice is off (and draws nothing).
-    return out if any(out) else []
-
-
 def draw_specific(
     index: np.ndarray,
-    available: list[dict[int, object]],
+    available: list[dict[int, np.ndarray]],
     k: int,
     rng: np.random.Generator,
 ) -> list[tuple[int, int, int, np.ndarray]]:
@@ -118,7 +129,7 @@ def draw_specific(
             continue
         chosen = rng.choice(models, size=min(k, len(models)), replace=False)
         for m in sorted(int(c) for c in chosen):
-            pairs.append((row, m, m, _load(available[t][m])))
+            pairs.append((row, m, m, available[t][m]))
     return pairs
 
 
@@ -127,37 +138,54 @@ def _load(value) -> np.ndarray:
     return arr[None, :] if arr.ndim == 1 else arr
 
 
-def train_epochs(
+def cosine_schedule(lr: float, lr_min: float, n_steps: int) -> Callable[[int], float]:
+    """Learning rate of step ``t``: cosine from ``lr`` (t = 0) to ``lr_min`` (t = n_steps)."""
+    n = max(n_steps, 1)
+    return lambda t: lr_min + (lr - lr_min) * (1.0 + math.cos(math.pi * t / n)) / 2.0
+
+
+def train_steps(
     module: SpiderNetwork,
     bank: TokenBank,
     labels: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     *,
-    n_epochs: int,
+    n_steps: int,
     batch_size: int,
     optimizer: torch.optim.Optimizer,
     lr_at: Callable[[int], float],
     rng: np.random.Generator,
     generator: torch.Generator,
-    available: list[dict[int, object]],
+    available: list[dict[int, np.ndarray]],
     max_specific_tokens: int,
     model_tokens: Callable[[], torch.Tensor] | None = None,
     on_epoch_end: Callable[[int, float, float], bool] | None = None,
-) -> list[float]:
-    """Run ``n_epochs`` epochs of Plackett-Luce training; returns the mean loss per epoch.
+) -> tuple[list[float], int]:
+    """Run ``n_steps`` optimiser steps of Plackett-Luce training, epoch after epoch.
 
-    ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early.
+    Each epoch is a fresh shuffle of the tasks in batches of ``batch_size``; the last epoch
+    stops part-way when the step budget runs out. ``lr_at(step)`` sets the learning rate of
+    each step. ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early. A
+    non-finite loss, or non-finite weights at the end of an epoch, raise a `ValueError`
+    (divergence): a diverged network would only give NaN scores.
+
+    Returns the mean loss of each epoch and the number of steps run.
     """
     order, start, n_known = labels
     n = len(bank)
-    losses = []
-    for epoch in range(n_epochs):
+    losses: list[float] = []
+    trained = [p for group in optimizer.param_groups for p in group["params"]]
+    step, epoch = 0, 0
+    while step < n_steps:
         tic = time.perf_counter()
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(epoch)
         module.train()
         perm = rng.permutation(n)
         total, weight = 0.0, 0
         for b in range(math.ceil(n / batch_size)):
+            if step >= n_steps:
+                break
+            lr = lr_at(step)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
             index = perm[b * batch_size : (b + 1) * batch_size]
             x, mask = bank.batch(index)
             k = int(rng.integers(0, max_specific_tokens + 1)) if available else 0
@@ -171,12 +199,19 @@ def train_epochs(
                 model_tokens=model_tokens() if model_tokens is not None else None,
             )
             loss = plackett_luce_loss(scores, order[idx], start[idx], n_known[idx])
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                raise _diverged(f"the loss is {value}", epoch, step, lr)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total += float(loss.detach()) * len(index)
+            total += value * len(index)
             weight += len(index)
+            step += 1
+        if not all(bool(torch.isfinite(p).all()) for p in trained):
+            raise _diverged("the weights became non-finite", epoch, step - 1, lr)
         losses.append(total / max(weight, 1))
         if on_epoch_end is not None and on_epoch_end(epoch, losses[-1], time.perf_counter() - tic):
             break
-    return losses
+        epoch += 1
+    return losses, step

@@ -63,5 +63,5 @@ def specific_ranker(specific_split):
     from skspider.spider import SpiderRanker
 
     train, Y, _, _ = specific_split
-    params = {"d_model": 16, "max_epochs": 30, "lr": 1e-2, "random_state": 0}
+    params = {"d_model": 16, "max_iter": 60, "lr": 1e-2, "random_state": 0}
     return SpiderRanker(**params, max_specific_tokens=5).fit(train, Y)

@@ -18,7 +18,7 @@ def setup():
     centres = rng.normal(size=(60, 5))
     X = [c + 0.1 * rng.normal(size=(3, 5)) for c in centres]
     Y = pd.DataFrame(centres @ W, columns=["a", "b", "c", "d"])
-    ranker = SpiderRanker(d_model=32, max_epochs=60, lr=1e-2, random_state=0)
+    ranker = SpiderRanker(d_model=32, max_iter=180, lr=1e-2, random_state=0)
     ranker.fit(X[:40], Y[:40])
     return X, Y, ranker
 
@@ -30,7 +30,7 @@ def test_new_model_is_ranked_sensibly(setup):
     # The new PTM is model "b" made slightly better: best wherever "b" is best.
     Y_new = Y.assign(new=Y["b"] + 0.05)
     frozen = {k: v.clone() for k, v in ranker.module_.state_dict().items()}
-    ranker.add_models(X[40:48], Y_new.iloc[40:48], max_epochs=30, lr=1e-2)
+    ranker.add_models(X[40:48], Y_new.iloc[40:48], max_iter=30, lr=1e-2)
     assert list(ranker.models_) == ["a", "b", "c", "d", "new"] and ranker.n_models_ == 5
     after = ranker.predict(X[48:])
     # Old models: untouched network, identical scores.
@@ -51,7 +51,7 @@ def test_random_init_also_learns(setup):
     X, Y, fitted = setup
     ranker = copy.deepcopy(fitted)
     Y_new = Y.assign(new=Y["b"] + 0.05)
-    ranker.add_models(X[40:48], Y_new.iloc[40:48], max_epochs=60, lr=1e-2, init="random")
+    ranker.add_models(X[40:48], Y_new.iloc[40:48], max_iter=60, lr=1e-2, init="random")
     assert ranker.score(X[48:], Y_new.iloc[48:]) > 0.5
     with pytest.raises(ValueError, match="init"):
         copy.deepcopy(fitted).add_models(X[:3], Y_new.iloc[:3], init="zeros")
@@ -70,8 +70,8 @@ def test_add_models_bad_input(setup):
 def test_add_models_with_plain_arrays():
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(10, 3)), rng.normal(size=(10, 3))
-    ranker = SpiderRanker(d_model=8, max_epochs=2, random_state=0).fit(X, Y)
-    ranker.add_models(X[:4], np.c_[Y[:4], Y[:4, 0]], max_epochs=2)
+    ranker = SpiderRanker(d_model=8, max_iter=2, random_state=0).fit(X, Y)
+    ranker.add_models(X[:4], np.c_[Y[:4], Y[:4, 0]], max_iter=2)
     assert list(ranker.models_) == [0, 1, 2, 3] and ranker.predict(X).shape == (10, 4)
     with pytest.raises(ValueError, match="followed by at least one new"):
         ranker.add_models(X[:4], Y[:4, :2])

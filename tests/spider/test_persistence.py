@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
 
 from skspider.spider import RerankTransformer, SpiderRanker
 
@@ -16,7 +17,7 @@ from skspider.spider import RerankTransformer, SpiderRanker
 def fitted():
     rng = np.random.default_rng(0)
     X, Y = [rng.normal(size=(3, 4)) for _ in range(12)], rng.normal(size=(12, 3))
-    return X, Y, SpiderRanker(d_model=8, max_epochs=3, random_state=0).fit(X, Y)
+    return X, Y, SpiderRanker(d_model=8, max_iter=3, random_state=0).fit(X, Y)
 
 
 def test_pickle_round_trip_identical_predictions(fitted):
@@ -29,7 +30,7 @@ def test_pickle_round_trip_identical_predictions(fitted):
 def test_joblib_round_trip(fitted, tmp_path):
     X, Y, ranker = fitted
     path = tmp_path / "spider.joblib"
-    joblib.dump(RerankTransformer(ranker, k=2, prefit=True).fit(X, Y), path)
+    joblib.dump(RerankTransformer(FrozenEstimator(ranker), k=2).fit(X, Y), path)
     np.testing.assert_array_equal(joblib.load(path).predict(X), ranker.predict(X))
 
 
@@ -64,7 +65,7 @@ def test_torch_save_load_map_location(fitted):
 
 def test_clone_never_carries_weights(fitted):
     _, _, ranker = fitted
-    for est in (ranker, RerankTransformer(ranker, prefit=True)):
+    for est in (ranker, RerankTransformer(FrozenEstimator(ranker))):
         fresh = clone(est)
         assert not any(k.endswith("_") and not k.startswith("__") for k in vars(fresh))
 
@@ -73,7 +74,7 @@ def test_clone_never_carries_weights(fitted):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_fit_predict_and_cpu_reload(fitted):
     X, Y, _ = fitted
-    ranker = SpiderRanker(d_model=8, max_epochs=3, random_state=0, device="cuda").fit(X, Y)
+    ranker = SpiderRanker(d_model=8, max_iter=3, random_state=0, device="cuda").fit(X, Y)
     assert next(ranker.module_.parameters()).device.type == "cuda"
     scores = ranker.predict(X)
     state = ranker.__getstate__()
@@ -89,7 +90,7 @@ def test_cuda_fit_predict_and_cpu_reload(fitted):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_auto_device_and_reproducible(fitted):
     X, Y, _ = fitted
-    a = SpiderRanker(d_model=8, max_epochs=3, random_state=0, device="auto").fit(X, Y)
+    a = SpiderRanker(d_model=8, max_iter=3, random_state=0, device="auto").fit(X, Y)
     assert a.device_.type == "cuda"
-    b = SpiderRanker(d_model=8, max_epochs=3, random_state=0, device="auto").fit(X, Y)
+    b = SpiderRanker(d_model=8, max_iter=3, random_state=0, device="auto").fit(X, Y)
     np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-5)

@@ -1,5 +1,7 @@
 """SpiderRanker: fitting, prediction, reproducibility, options and bad input."""
 
+import inspect
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,7 @@ from sklearn.base import clone
 from skspider.base import Task
 from skspider.spider import SpiderRanker
 
-FAST = {"d_model": 16, "max_epochs": 25, "lr": 1e-2, "random_state": 0}
+FAST = {"d_model": 16, "max_iter": 50, "lr": 1e-2, "device": "cpu", "random_state": 0}
 
 
 def test_learns_task_dependent_ranking(make_tasks):
@@ -74,9 +76,10 @@ def test_trains_specific_projections_from_task_model_tokens(make_specific_tasks)
 def test_early_stopping_keeps_best_epoch(make_tasks):
     X, Y = make_tasks(30)
     ranker = SpiderRanker(
-        **{**FAST, "max_epochs": 60}, early_stopping=True, n_iter_no_change=3, tol=0.0
+        **{**FAST, "max_iter": 120}, early_stopping=True, n_iter_no_change=3, tol=0.0
     ).fit(X, Y)
-    assert len(ranker.validation_scores_) == ranker.n_iter_ <= 60
+    assert len(ranker.validation_scores_) == ranker.n_epochs_ < 60
+    assert ranker.n_iter_ == 2 * ranker.n_epochs_ < 120  # 27 training tasks: 2 steps an epoch
     assert ranker.best_epoch_ == int(np.argmax(ranker.validation_scores_))
     with pytest.raises(ValueError, match="at least 2"):
         SpiderRanker(early_stopping=True).fit(X[:1], Y[:1])
@@ -84,11 +87,11 @@ def test_early_stopping_keeps_best_epoch(make_tasks):
 
 def test_warm_start_continues_training(make_tasks):
     X, Y = make_tasks(20)
-    ranker = SpiderRanker(**{**FAST, "max_epochs": 5}, warm_start=True).fit(X, Y)
+    ranker = SpiderRanker(**{**FAST, "max_iter": 10}, warm_start=True).fit(X, Y)
     module = ranker.module_
     ranker.fit(X, Y)
     assert ranker.module_ is module and len(ranker.loss_curve_) == 10
-    cold = SpiderRanker(**{**FAST, "max_epochs": 5}).fit(X, Y)
+    cold = SpiderRanker(**{**FAST, "max_iter": 10}).fit(X, Y)
     cold_module = cold.module_
     cold.fit(X, Y)
     assert cold.module_ is not cold_module and len(cold.loss_curve_) == 5
@@ -96,9 +99,11 @@ def test_warm_start_continues_training(make_tasks):
 
 def test_verbose_prints_progress(capsys, make_tasks):
     X, Y = make_tasks(8)
-    ranker = SpiderRanker(**{**FAST, "max_epochs": 2}, verbose=1).fit(X, Y)
-    out = capsys.readouterr().out
-    assert "train loss" in out and len(out.strip().splitlines()) == 3
+    ranker = SpiderRanker(**{**FAST, "max_iter": 2}, verbose=1).fit(X, Y)
+    captured = capsys.readouterr()
+    assert captured.out == ""  # one stream: progress goes to stderr
+    err = captured.err
+    assert "train loss" in err and len(err.strip().splitlines()) == 3
     assert not any("bar" in k or "progress" in k for k in vars(ranker))
 
 
@@ -169,3 +174,170 @@ def test_specific_tokens_of_wrong_width_rejected(make_specific_tasks):
     Y = pd.concat([Y, Y.iloc[:1]], ignore_index=True)
     with pytest.raises(ValueError, match="width 5"):
         SpiderRanker(**FAST, max_specific_tokens=4).fit([*tasks, bad], Y)
+
+
+# -- divergence: never NaN scores ----------------------------------------------------------------
+def test_diverged_training_is_a_clear_error(make_tasks):
+    X, Y = make_tasks(20)
+    message = r"diverged: the loss is nan at step \d+ \(epoch 1, learning rate 9\.\d+e\+09\)"
+    with pytest.raises(ValueError, match=message):
+        SpiderRanker(**{**FAST, "lr": 1e10, "max_iter": 10}).fit(X, Y)
+
+
+def test_tokens_beyond_float32_rejected(make_tasks):
+    X, Y = make_tasks(6)
+    X = [x * 1e39 for x in X]
+    with pytest.raises(ValueError, match="overflow float32"):
+        SpiderRanker(**FAST, standardize=False).fit(X, Y)
+    # Standardised in float64 first, they are fine.
+    assert np.isfinite(SpiderRanker(**{**FAST, "max_iter": 2}).fit(X, Y).predict(X)).all()
+
+
+def test_predict_never_returns_non_finite_scores(make_tasks):
+    X, Y = make_tasks(6)
+    ranker = SpiderRanker(**{**FAST, "max_iter": 4}).fit(X, Y)
+    huge = [np.full((2, 5), 1e38), X[0]]
+    with pytest.raises(ValueError, match=r"non-finite scores on tasks \[0\]"):
+        ranker.predict(huge)
+    with pytest.raises(ValueError, match="non-finite"):
+        ranker.predict_rank(huge)
+
+
+# -- scikit-learn conventions ------------------------------------------------------------------
+def test_constructor_is_keyword_only():
+    with pytest.raises(TypeError):
+        SpiderRanker(16)
+
+
+def test_default_device_is_the_package_default():
+    from skspider.zoo import extract_features
+
+    assert SpiderRanker().device == "auto"
+    assert inspect.signature(extract_features).parameters["device"].default == "auto"
+
+
+def test_add_models_validates_its_parameters(make_tasks):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, Y = make_tasks(8)
+    ranker = SpiderRanker(**{**FAST, "max_iter": 2}).fit(X, Y)
+    new = np.c_[Y, Y[:, 0]]
+    for bad in ({"max_iter": -3}, {"max_iter": 0}, {"lr": -1.0}, {"init": "zeros"}):
+        with pytest.raises(InvalidParameterError):
+            ranker.add_models(X, new, **bad)
+
+
+def test_skip_parameter_validation_is_honoured(make_tasks):
+    from sklearn import config_context
+
+    X, Y = make_tasks(8)
+    # Invalid, but not checked when the user says so: the fit is routed through _fit_context.
+    with config_context(skip_parameter_validation=True):
+        SpiderRanker(**{**FAST, "max_iter": 2, "n_iter_no_change": 0}).fit(X, Y)
+
+
+def test_cached_terms_follow_the_weights(make_tasks):
+    X, Y = make_tasks(12)
+    ranker = SpiderRanker(**{**FAST, "max_iter": 4}, warm_start=True).fit(X, Y)
+    ranker.predict(X)  # fills the cache
+    ranker.fit(X, Y)  # changes the weights in place (warm start)
+
+    def direct(ranker):
+        module = ranker.module_.eval()
+        sets = ranker._scale(X)
+        with torch.no_grad():
+            return np.concatenate(
+                [
+                    module(
+                        torch.tensor(x[None], dtype=torch.float32),
+                        torch.ones(1, len(x), dtype=torch.bool),
+                    )
+                    .double()
+                    .numpy()
+                    for x in sets
+                ]
+            )
+
+    np.testing.assert_allclose(ranker.predict(X), direct(ranker), rtol=1e-5, atol=1e-6)
+    ranker.add_models(X, np.c_[Y, Y[:, 0]], max_iter=4)
+    np.testing.assert_allclose(ranker.predict(X), direct(ranker), rtol=1e-5, atol=1e-6)
+
+
+# -- training measured in steps --------------------------------------------------------------
+def test_max_iter_counts_optimiser_steps_whatever_the_number_of_tasks(make_tasks):
+    X, Y = make_tasks(40)
+    for n_tasks, epochs in ((8, 12), (40, 4)):  # batches of 16: 1 step an epoch, then 3
+        ranker = SpiderRanker(**{**FAST, "max_iter": 12}).fit(X[:n_tasks], Y[:n_tasks])
+        assert ranker.n_iter_ == 12 and ranker.n_epochs_ == epochs
+        assert len(ranker.loss_curve_) == epochs
+
+
+def test_cosine_schedule_runs_over_steps():
+    from skspider.spider._training import cosine_schedule
+
+    lr_at = cosine_schedule(1e-2, 1e-4, 100)
+    assert lr_at(0) == pytest.approx(1e-2) and lr_at(100) == pytest.approx(1e-4)
+    assert lr_at(50) == pytest.approx((1e-2 + 1e-4) / 2)
+
+
+def test_paper_params_are_valid_parameters():
+    params = SpiderRanker.paper_params()
+    ranker = SpiderRanker(**params)
+    assert ranker.get_params()["max_iter"] == 1560 and ranker.d_model == 1024
+    assert not ranker.standardize and ranker.lr == 2.5e-4
+    ranker._validate_params()
+
+
+def test_standardize_learns_the_token_scale_in_fit(make_tasks):
+    X, Y = make_tasks(20)
+    scaled = [1e-3 * x + 5.0 for x in X]
+    a = SpiderRanker(**FAST).fit(X, Y)
+    b = SpiderRanker(**FAST).fit(scaled, Y)
+    # The same tokens up to an affine map: the same network input after standardisation.
+    np.testing.assert_allclose(b.token_scale_, 1e-3 * a.token_scale_, rtol=1e-8)
+    np.testing.assert_allclose(a.predict(X), b.predict(scaled), rtol=1e-3, atol=1e-3)
+    raw = SpiderRanker(**FAST, standardize=False).fit(X, Y)
+    assert raw.token_mean_ is None and raw.token_scale_ is None
+
+
+# -- PTM-specific tokens: loaded once, keys checked, verbose ---------------------------------
+def test_lazy_specific_tokens_are_loaded_once_per_fit(make_specific_tasks):
+    tasks, Y = make_specific_tasks(8)
+    calls = []
+
+    def loader(value):
+        def load():
+            calls.append(1)
+            return value
+
+        return load
+
+    lazy = [
+        Task(y=t.y, tokens=t.tokens, model_tokens={m: loader(v) for m, v in t.model_tokens.items()})
+        for t in tasks
+    ]
+    ranker = SpiderRanker(**{**FAST, "max_iter": 20}, max_specific_tokens=4).fit(lazy, Y)
+    n_tokens = sum(len(t.model_tokens) for t in tasks)
+    assert len(calls) == n_tokens  # once each, not at every one of the 20 steps' draws
+    eager = SpiderRanker(**{**FAST, "max_iter": 20}, max_specific_tokens=4).fit(tasks, Y)
+    np.testing.assert_array_equal(ranker.predict(tasks), eager.predict(tasks))
+
+
+def test_model_tokens_keys_must_name_models(make_specific_tasks):
+    tasks, Y = make_specific_tasks(6)
+    # Plain-array Y names its models 0..3: the keys "ptm0".. match nothing.
+    with pytest.raises(ValueError, match=r"model_tokens has keys \['ptm0'"):
+        SpiderRanker(**FAST).fit(tasks, Y.to_numpy())
+    typo = Task(y=np.arange(2), tokens=tasks[0].tokens, model_tokens={"ptm_0": np.ones((2, 2))})
+    with pytest.raises(ValueError, match=r"X\[6\]\.model_tokens has keys \['ptm_0'\]"):
+        SpiderRanker(**FAST).fit([*tasks, typo], pd.concat([Y, Y.iloc[:1]], ignore_index=True))
+
+
+def test_verbose_without_early_stopping_has_no_validation_column(capsys, make_tasks):
+    X, Y = make_tasks(8)
+    SpiderRanker(**{**FAST, "max_iter": 2}, verbose=1).fit(X, Y)
+    err = capsys.readouterr().err
+    assert "valid" not in err and "nan" not in err.lower()
+    SpiderRanker(**{**FAST, "max_iter": 4}, verbose=1, early_stopping=True).fit(X, Y)
+    err = capsys.readouterr().err
+    assert "valid tau_w" in err and "nan" not in err.lower()

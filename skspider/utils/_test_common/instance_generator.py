@@ -35,7 +35,9 @@ TEST_PARAMS: dict[str, dict] = {
     "GBC": {"pca_dim": 4},
     "PARC": {"pca_dim": 4},
     "PACTranGaussian": {"max_iter": 20, "random_state": 0},
-    "SpiderRanker": {"d_model": 8, "max_epochs": 2, "random_state": 0},
+    "SpiderRanker": {"d_model": 8, "max_iter": 2, "random_state": 0},
+    # metadata is required (keyed by model name); the checks' Y names its models 0, 1, ...
+    "MetadataRanker": {"metadata": {m: float(m % 3) for m in range(10)}},
 }
 
 

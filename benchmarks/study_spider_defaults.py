@@ -1,0 +1,230 @@
+"""The study that chose `SpiderRanker`'s defaults (d_model, lr, max_iter) and the re-ranking
+default of `RerankTransformer` (issue 10), on synthetic problems with a known truth.
+
+Every problem comes from `skspider.datasets.make_ranking_problem` with seeds 1000 and up,
+never the seeds of ``benchmarks/bench_rankers.py`` (0, 1, 2): the defaults are chosen on
+problems the benchmark never reports. Each problem's tasks are split into training tasks
+(the ranker is fitted on their noisy proxy ranks) and VALIDATION tasks (scored against their
+true performance, mean tau_w, paper convention). For reference, the prior, a per-PTM ridge
+on the mean token and the nearest-training-tasks ranker are scored on the same tasks.
+
+Stages (``--stages``):
+
+* ``grid``: 200 training tasks x 20 PTMs x 64-d tokens, strong interaction (1.0) of both
+  forms (``linear`` in the mean token, ``set_max`` in the set of class tokens); every
+  combination of ``--d-model``, ``--lr`` and ``--max-iter``.
+* ``sizes``: one configuration (``--config``, default: the class defaults) on problems of
+  other sizes: 50 and 1000 training tasks, 10 and 100 PTMs, token widths 16 and 3072.
+* ``rerank``: re-ranking modes (``reorder="all"`` vs ``"top_k"``) and k on a problem with
+  PTM-specific signal (``model_specific=1.0``, weak linear interaction).
+
+Run ``python benchmarks/study_spider_defaults.py [--json PATH] [--markdown PATH] [--quick]``.
+The figures of the committed study are in ``docs/spider_defaults_study.md`` (and ``.json``).
+On a busy 2-core machine a full ``grid`` stage takes hours: restrict it with the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import platform
+import sys
+import time
+
+import torch
+
+from skspider.datasets import make_ranking_problem
+from skspider.dummy import NearestTasksRanker, PriorRanker, RidgeRanker
+from skspider.spider import RerankTransformer, SpiderRanker
+
+SEED0 = 1000  # never a seed of bench_rankers.py
+
+
+def _problem(seed, n_train, n_valid, **kwargs):
+    data = make_ranking_problem(n_tasks=n_train + n_valid, random_state=seed, **kwargs)
+    tr, va = slice(0, n_train), slice(n_train, n_train + n_valid)
+    return {
+        "train": (data.tasks[tr], data.proxy_ranks.iloc[tr]),
+        "valid": (data.tasks[va], data.performance.iloc[va]),
+        "valid_proxy": data.proxy_ranks.iloc[va],
+    }
+
+
+def _baselines(p):
+    X, Y = p["train"]
+    Xv, truth = p["valid"]
+    out = {}
+    for name, ranker in (
+        ("prior", PriorRanker()),
+        ("ridge", RidgeRanker()),
+        ("nearest", NearestTasksRanker()),
+    ):
+        out[name] = float(ranker.fit(X, Y).score(Xv, truth))
+    return out
+
+
+def _spider(p, params, seed):
+    X, Y = p["train"]
+    Xv, truth = p["valid"]
+    tic, cpu = time.perf_counter(), time.process_time()
+    try:
+        ranker = SpiderRanker(**params, device="cpu", random_state=seed).fit(X, Y)
+    except ValueError as exc:  # a diverged configuration is a result too
+        return {"tau_w": float("nan"), "error": str(exc)[:120]}
+    return {
+        "tau_w": float(ranker.score(Xv, truth)),
+        "fit_s": time.perf_counter() - tic,
+        "cpu_s": time.process_time() - cpu,
+        "n_epochs": ranker.n_epochs_,
+    }
+
+
+def stage_grid(args, log):
+    rows = []
+    for form in args.forms:
+        p = _problem(
+            SEED0, args.n_train, args.n_valid, n_models=20, interaction=1.0, interaction_form=form
+        )
+        base = _baselines(p)
+        log(f"grid {form}: baselines {base}")
+        for d, lr, n in itertools.product(args.d_model, args.lr, args.max_iter):
+            r = _spider(p, {"d_model": d, "lr": lr, "max_iter": n}, seed=0)
+            rows.append({"form": form, "d_model": d, "lr": lr, "max_iter": n, **r, **base})
+            log(f"grid {form} d={d} lr={lr:g} max_iter={n}: {r}")
+    return rows
+
+
+SIZES = [
+    {"n_train": 50, "n_models": 20, "n_features": 64},
+    {"n_train": 1000, "n_models": 20, "n_features": 64},
+    {"n_train": 200, "n_models": 10, "n_features": 64},
+    {"n_train": 200, "n_models": 100, "n_features": 64},
+    {"n_train": 200, "n_models": 20, "n_features": 16},
+    {"n_train": 100, "n_models": 42, "n_features": 3072},
+]
+
+
+def stage_sizes(args, log, config):
+    rows = []
+    for i, size in enumerate(SIZES[: args.n_sizes]):
+        size = dict(size)
+        n_train = size.pop("n_train")
+        for form in args.forms:
+            p = _problem(SEED0 + 1 + i, n_train, args.n_valid, interaction=1.0,
+                         interaction_form=form, **size)  # fmt: skip
+            base = _baselines(p)
+            r = _spider(p, config, seed=0)
+            rows.append({"form": form, "n_train": n_train, **size, **config, **r, **base})
+            log(f"sizes {form} {n_train} tasks {size}: {r} {base}")
+    return rows
+
+
+def stage_rerank(args, log, config):
+    p = _problem(SEED0 + 50, args.n_train, args.n_valid, n_models=20, interaction=0.3,
+                 interaction_form="linear", model_specific=1.0)  # fmt: skip
+    X, Y = p["train"]
+    Xv, truth = p["valid"]
+    spider = SpiderRanker(**config, device="cpu", random_state=0).fit(X, Y)
+    from sklearn.frozen import FrozenEstimator
+
+    rows = []
+    for reorder, k in itertools.product(("all", "top_k"), (0, 1, 2, 3, 5, 10, 20)):
+        rr = RerankTransformer(FrozenEstimator(spider), k=k, reorder=reorder).fit(X, Y)
+        rows.append({"reorder": reorder, "k": k, "tau_w": float(rr.score(Xv, truth))})
+        log(f"rerank {reorder} k={k}: {rows[-1]['tau_w']:.4f}")
+    return rows
+
+
+def _markdown(results) -> str:
+    lines = ["# SpiderRanker defaults: the study", ""]
+    lines.append(f"Machine: {results['machine']}. Command: `{results['command']}`.")
+    if "grid" in results:
+        lines += ["", "## Grid (200 training tasks x 20 PTMs x 64-d, strong interaction)", ""]
+        lines.append("| form | d_model | lr | max_iter | spider tau_w | prior | ridge | nearest "
+                     "| fit s | CPU s |")  # fmt: skip
+        lines.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for r in results["grid"]:
+            lines.append(
+                f"| {r['form']} | {r['d_model']} | {r['lr']:g} | {r['max_iter']} | "
+                f"{r['tau_w']:.3f} | {r['prior']:.3f} | {r['ridge']:.3f} | {r['nearest']:.3f} "
+                f"| {r.get('fit_s', float('nan')):.1f} | {r.get('cpu_s', float('nan')):.1f} |"
+            )
+    if "sizes" in results:
+        lines += ["", "## Other sizes (strong interaction)", ""]
+        lines.append("| form | train tasks | PTMs | width | spider tau_w | prior | ridge | "
+                     "nearest | fit s | CPU s |")  # fmt: skip
+        lines.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for r in results["sizes"]:
+            lines.append(
+                f"| {r['form']} | {r['n_train']} | {r['n_models']} | {r['n_features']} | "
+                f"{r['tau_w']:.3f} | {r['prior']:.3f} | {r['ridge']:.3f} | {r['nearest']:.3f} "
+                f"| {r.get('fit_s', float('nan')):.1f} | {r.get('cpu_s', float('nan')):.1f} |"
+            )
+    if "rerank" in results:
+        lines += ["", "## Re-ranking (PTM-specific signal 1.0, weak linear interaction)", ""]
+        lines.append("| reorder | k | tau_w |")
+        lines.append("| --- | --- | --- |")
+        for r in results["rerank"]:
+            lines.append(f"| {r['reorder']} | {r['k']} | {r['tau_w']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    parser.add_argument("--markdown", metavar="PATH", help="write the tables as markdown")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test)")
+    parser.add_argument("--stages", nargs="*", default=["grid", "sizes", "rerank"],
+                        choices=["grid", "sizes", "rerank"])  # fmt: skip
+    parser.add_argument("--forms", nargs="*", default=["linear", "set_max"])
+    parser.add_argument("--d-model", nargs="*", type=int, default=[32, 64, 128, 256])
+    parser.add_argument("--lr", nargs="*", type=float, default=[1e-3, 3e-3, 1e-2])
+    parser.add_argument("--max-iter", nargs="*", type=int, default=[500, 1000, 2000])
+    parser.add_argument("--config", type=json.loads, default={},
+                        help="SpiderRanker parameters of the later stages (JSON)")  # fmt: skip
+    parser.add_argument("--n-sizes", type=int, default=len(SIZES))
+    parser.add_argument("--n-train", type=int, default=200)
+    parser.add_argument("--n-valid", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    if args.quick:
+        args.d_model, args.lr, args.max_iter = [8], [1e-2], [10]
+        args.n_train, args.n_valid, args.n_sizes, args.forms = 16, 8, 1, ["linear"]
+        args.config = {"d_model": 8, "max_iter": 10, **args.config}
+
+    def log(msg):
+        print(msg, flush=True)
+
+    results = {
+        "machine": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "processor": platform.processor() or platform.machine(),
+        },
+        "command": " ".join(
+            [
+                "python benchmarks/study_spider_defaults.py",
+                *(sys.argv[1:] if argv is None else argv),
+            ]
+        ),
+    }
+    if "grid" in args.stages:
+        results["grid"] = stage_grid(args, log)
+    if "sizes" in args.stages:
+        results["sizes"] = stage_sizes(args, log, args.config)
+    if "rerank" in args.stages:
+        results["rerank"] = stage_rerank(args, log, args.config)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(results, fh, indent=2)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(_markdown(results))
+    return results
+
+
+if __name__ == "__main__":
+    main()
