@@ -66,6 +66,18 @@ def test_score_of_unfitted_and_fitted_estimators():
     assert clone(est).score(X2, y2) == LogME().fit(X2, y2).score_
 
 
+def test_fitted_score_refuses_data_that_differs_in_any_row():
+    # Before: only 64 evenly spaced rows were hashed, so a change elsewhere (row 1 of 200)
+    # returned the fitted data's score for other data, silently.
+    X, y = _data(n=200)
+    est = LogME().fit(X, y)
+    X2 = X.copy()
+    X2[1] += 5.0
+    assert LogME().score(X2, y) != est.score_
+    with pytest.raises(ValueError, match="not the data"):
+        est.score(X2, y)
+
+
 @pytest.mark.parametrize("Estimator", [LogME, HScore, NLEEP], ids=lambda c: c.__name__)
 def test_fit_honours_skip_parameter_validation(Estimator, monkeypatch):
     calls = []
