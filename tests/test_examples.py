@@ -20,7 +20,7 @@ def _load(name):
 def test_end_to_end_example(capsys):
     out = _load("end_to_end").main(["--quick"])
     summary, truth, proxy = out["summary"], out["truth"], out["proxy"]
-    assert proxy.shape == (24, 5)
+    assert proxy.shape == (12, 5)  # --quick: 12 training tasks, 5 PTMs
     assert list(truth.columns) == list(proxy.columns)
     assert ((truth.to_numpy() > 0) & (truth.to_numpy() <= 1)).all()
     taus = summary["tau_w"].astype(float).to_numpy()

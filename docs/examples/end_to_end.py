@@ -103,29 +103,43 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a smaller, faster run")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    # --quick is the test suite's smoke run: the same pipeline with less training.
-    n_train_tasks, epochs, spider_steps = (24, 2, 120) if args.quick else (64, 8, 480)
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    # --quick is the test suite's smoke run (a few CPU seconds): every step of the same
+    # pipeline, on smaller pools, with fewer tasks and one epoch of pre-training.
+    if args.quick:
+        n_classes, per_class, n_new, n_train_tasks, epochs, spider_steps = 8, 12, 4, 12, 1, 12
+    else:
+        n_classes, per_class, n_new, n_train_tasks, epochs, spider_steps = 12, 25, 6, 64, 8, 480
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1 if args.quick else min(2, threads))
+    try:
+        return _run(args, n_classes, per_class, n_new, n_train_tasks, epochs, spider_steps)
+    finally:
+        torch.set_num_threads(threads)  # main() may run inside another process (the tests)
 
+
+def _run(args, n_classes, per_class, n_new, n_train_tasks, epochs, spider_steps) -> dict:
     # 1. Labelled pools, and held-out classes of each kind for the new tasks.
-    pools = {k: make_pool(k, 12, 25, seed=10 + i) for i, k in enumerate(POOL_KINDS)}
-    new = {k: make_pool(k, 6, 25, seed=100 + i) for i, k in enumerate(POOL_KINDS)}
+    pools = {k: make_pool(k, n_classes, per_class, seed=10 + i) for i, k in enumerate(POOL_KINDS)}
+    new = {k: make_pool(k, n_new, per_class, seed=100 + i) for i, k in enumerate(POOL_KINDS)}
 
     # 2. The zoo: a specialist per pool, a generalist MLP, and an untrained CNN.
     zoo = ModelZoo()
     for i, kind in enumerate(POOL_KINDS):
         x, y = pools[kind]
-        model = pretrain(cnn(12, seed=i), x, y, epochs, seed=i)
+        model = pretrain(cnn(n_classes, seed=i), x, y, epochs, seed=i)
         zoo.add(f"cnn_{kind}", model, family="cnn", source=kind, version=f"seed{i}")
     x_all = torch.cat([pools[k][0] for k in POOL_KINDS])
-    y_all = np.concatenate([pools[k][1] + 12 * i for i, k in enumerate(POOL_KINDS)])
-    generalist = pretrain(mlp(36, seed=7), x_all, y_all, 2, seed=7)
+    y_all = np.concatenate([pools[k][1] + n_classes * i for i, k in enumerate(POOL_KINDS)])
+    n_all = n_classes * len(POOL_KINDS)
+    generalist = pretrain(mlp(n_all, seed=7), x_all, y_all, min(epochs, 2), seed=7)
     zoo.add("mlp_all", generalist, family="mlp", source="all", version="seed7")
-    zoo.add("cnn_random", cnn(12, seed=8).eval(), family="cnn", source="none", version="seed8")
+    zoo.add(
+        "cnn_random", cnn(n_classes, seed=8).eval(), family="cnn", source="none", version="seed8"
+    )
     print(zoo.metadata().to_string(), "\n")
 
     # 3. The general encoder.
-    encoder = pretrain(cnn(36, seed=9), x_all, y_all, epochs, seed=9)
+    encoder = pretrain(cnn(n_all, seed=9), x_all, y_all, epochs, seed=9)
 
     def general_features(x):
         return extract_features(encoder, x, device="cpu").features

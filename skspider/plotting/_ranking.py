@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from .._matrix import _reorder, align_labels
 from ._base import check_names, check_values, import_pyplot
 
 __all__ = ["RankingDisplay"]
@@ -191,7 +193,8 @@ class RankingDisplay:
             Scores, larger = better (as a ranker's ``predict``). A pandas Series or DataFrame
             names the PTMs by its index or columns.
         y_true : array-like of the same shape, default=None
-            True performances.
+            True performances. Pandas labels are matched to the PTMs by name, as in
+            `skspider.metrics` (with ``y_score``'s labels, or ``models``); arrays by position.
         models : sequence of str, default=None
             PTM names (overrides the pandas labels).
         task : int, default=0
@@ -206,10 +209,9 @@ class RankingDisplay:
         display : RankingDisplay
         """
         if models is None:
-            labels = getattr(y_score, "columns", None)
-            if labels is None and getattr(y_score, "ndim", 0) == 1:
-                labels = getattr(y_score, "index", None)
+            labels = _model_labels(y_score)
             models = None if labels is None else list(labels)
+        y_true = _truth_by_label(y_true, y_score, models)
         return cls(
             _row(y_score, task, "y_score"),
             models=models,
@@ -240,7 +242,8 @@ class RankingDisplay:
         X : tasks
             What ``estimator.predict`` takes.
         y_true : array-like of shape (n_models,) or (n_tasks, n_models), default=None
-            True performances.
+            True performances. Pandas labels are matched to ``models_`` by name; arrays
+            by position.
         task : int, default=0
             Which task of ``X`` to draw.
         score_name : str, default=None
@@ -254,16 +257,45 @@ class RankingDisplay:
         """
         scores = np.asarray(estimator.predict(X))
         models = getattr(estimator, "models_", None)
+        models = None if models is None else list(models)
         return cls.from_predictions(
             scores,
-            y_true,
-            models=None if models is None else list(models),
+            _truth_by_label(y_true, None, models),
+            models=models,
             task=task,
             score_name=score_name or type(estimator).__name__,
             truth_name=truth_name,
             ax=ax,
             top=top,
         )
+
+
+def _model_labels(values: Any) -> Any:
+    """The PTM labels of a DataFrame (columns) or Series (index), else None."""
+    labels = getattr(values, "columns", None)
+    if labels is None and getattr(values, "ndim", 0) == 1:
+        labels = getattr(values, "index", None)
+    return labels
+
+
+def _truth_by_label(y_true: Any, y_score: Any, models: list | None) -> Any:
+    """``y_true`` in the PTM order of the scores, matched by label as the metrics match them.
+
+    Two pandas objects: by their labels (and, for two DataFrames, the task index too). A
+    labelled ``y_true`` with scores named by ``models``: by those names. Else by position.
+    """
+    if y_true is None:
+        return None
+    if y_score is not None:
+        aligned = align_labels(y_score, y_true, names=("y_score", "y_true"))[1]
+        if aligned is not y_true:
+            return aligned
+    labels = _model_labels(y_true)
+    if models is None or labels is None:
+        return y_true
+    order = _reorder(pd.Index(models), labels, "model", ("the models", "y_true"))
+    values = y_true.to_numpy()
+    return values if order is None else values[..., order]
 
 
 def _row(values: Any, task: int, name: str) -> np.ndarray:

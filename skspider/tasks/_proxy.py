@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 from ..base._numeric import normalize_rows
-from ..transferability import BaseTransferabilityEstimator, score_zoo
-from ..transferability._engine import resolve_estimators
+from ..transferability import score_zoo
+from ..transferability._engine import SCORE_ZOO_CONSTRAINTS, resolve_estimators
 
 __all__ = ["aggregate_scores", "proxy_ranks"]
 
@@ -147,19 +146,12 @@ def aggregate_scores(
 
 @validate_params(
     {
-        "tasks": ["array-like"],
-        "estimators": [str, BaseTransferabilityEstimator, Mapping, list, tuple],
-        "models": ["array-like", None],
+        **SCORE_ZOO_CONSTRAINTS,
         "normalize": [StrOptions(set(_NORMALIZE))],
         "aggregate": [StrOptions(set(_AGGREGATE))],
         "weights": ["array-like", Mapping, None],
         "output": [StrOptions(set(_OUTPUT))],
-        "missing": [StrOptions({"raise", "nan"})],
-        "error_score": [StrOptions({"raise"}), Real],
-        "random_state": ["random_state"],
         "return_scores": ["boolean"],
-        "n_jobs": [Integral, None],
-        "verbose": [Interval(Integral, 0, None, closed="left"), "boolean"],
     },
     prefer_skip_nested_validation=True,
 )

@@ -48,7 +48,7 @@ def _groups(y: Any, n_bins: int, binning: str, where: str) -> np.ndarray:
     return np.unique(y, return_inverse=True)[1]
 
 
-def _centroids(features: Any, groups: np.ndarray, normalize: bool, where: str) -> np.ndarray:
+def _centroids(features: Any, groups: np.ndarray, normalize: str, where: str) -> np.ndarray:
     if sp.issparse(features):
         raise TypeError(
             f"{where}: sparse features are not supported; the general encoder's features are "
@@ -68,7 +68,7 @@ def _centroids(features: Any, groups: np.ndarray, normalize: bool, where: str) -
         )
     if not np.isfinite(F).all():
         raise ValueError(f"{where}: features contain NaN or infinity.")
-    if normalize:
+    if normalize == "l2":
         norms = np.linalg.norm(F, axis=1, keepdims=True)
         F = F / np.where(norms > 0, norms, 1.0)
     return class_means(F, groups, int(groups.max()) + 1)[0]
@@ -77,7 +77,7 @@ def _centroids(features: Any, groups: np.ndarray, normalize: bool, where: str) -
 class _ModelTokens:
     """Lazy PTM-specific tokens: centroids of the PTM's own features, computed on access."""
 
-    def __init__(self, source: Any, groups: np.ndarray, normalize: bool, where: str):
+    def __init__(self, source: Any, groups: np.ndarray, normalize: str, where: str):
         self.source, self.groups, self.normalize, self.where = source, groups, normalize, where
 
     def __call__(self) -> np.ndarray:
@@ -104,10 +104,12 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    normalize : bool, default=True
-        L2-normalise each sample's features before averaging, so a token's norm measures how
-        tight its class is (and encoders of different scales compare). False averages raw
-        features.
+    normalize : {"l2", "none"}, default="l2"
+        How each sample's features are normalised before averaging: ``"l2"`` scales every
+        sample to unit Euclidean norm, so a token's norm measures how tight its class is (and
+        encoders of different scales compare); ``"none"`` averages the raw features. (A string,
+        as the ``normalize`` of `proxy_ranks` and `~skspider.dummy.PriorRanker`, which
+        normalise score rows instead.)
     n_bins : int, default=10
         Pseudo-classes for regression targets.
     binning : {"quantile", "uniform"}, default="quantile"
@@ -140,13 +142,13 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
     >>> TaskTokenizer().fit_transform([task])[0]  # rows: class "a", then "b"
     array([[0., 1.],
            [1., 0.]])
-    >>> TaskTokenizer(normalize=False).fit_transform([task])[0]
+    >>> TaskTokenizer(normalize="none").fit_transform([task])[0]
     array([[0., 3.],
            [2., 0.]])
     """
 
     _parameter_constraints: dict = {
-        "normalize": ["boolean"],
+        "normalize": [StrOptions({"l2", "none"})],
         "n_bins": [Interval(Integral, 2, None, closed="left")],
         "binning": [StrOptions({"quantile", "uniform"})],
         "model_tokens": ["boolean"],
@@ -155,7 +157,7 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        normalize: bool = True,
+        normalize: Literal["l2", "none"] = "l2",
         n_bins: int = 10,
         binning: Literal["quantile", "uniform"] = "quantile",
         model_tokens: bool = False,

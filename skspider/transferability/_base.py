@@ -19,18 +19,21 @@ InputKind = Literal["features", "probas"]
 # Rows of source probabilities may be off 1 by float32 rounding of a softmax; beyond this
 # they are not probabilities and are rejected (never silently renormalised).
 _PROBA_ATOL = 1e-3
-# Rows of X hashed (evenly spaced, with all of y and the shapes) to recognise the data a
-# transferability estimator was fitted on, in `score`.
-_FINGERPRINT_ROWS = 64
+# To recognise the data a transferability estimator was fitted on, in `score`: X is hashed
+# whole up to this size (as the zoo's feature cache does), else by evenly spaced rows.
+_FINGERPRINT_WHOLE_BYTES = 16 * 2**20
+_FINGERPRINT_ROWS = 256
 
 
 def _fingerprint(X: np.ndarray, y: Any) -> str:
-    """A cheap digest of ``(X, y)``: shapes, dtype, all of ``y`` and a fixed sample of rows."""
+    """A cheap digest of ``(X, y)``: shapes, dtype, all of ``y``, and all of ``X`` up to 16 MiB
+    (a fixed sample of rows beyond: hashing costs little next to any estimator's fit)."""
     y = np.asarray(y)
-    rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), _FINGERPRINT_ROWS)).astype(int))
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((X.shape, X.dtype.str, y.shape, y.dtype.str)).encode())
-    h.update(np.ascontiguousarray(X[rows]).tobytes())
+    if X.nbytes > _FINGERPRINT_WHOLE_BYTES:
+        X = X[np.unique(np.linspace(0, len(X) - 1, _FINGERPRINT_ROWS).astype(int))]
+    h.update(np.ascontiguousarray(X).tobytes())
     if y.dtype.kind == "O":
         h.update(repr(y.tolist()).encode())
     else:

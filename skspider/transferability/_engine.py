@@ -280,19 +280,20 @@ def check_models(models: Any, known: list[str], *, kinds: Sequence[str]) -> list
     return model_list
 
 
-@validate_params(
-    {
-        "tasks": ["array-like", list, tuple],
-        "estimators": [str, BaseTransferabilityEstimator, Mapping, list, tuple],
-        "models": [list, tuple, np.ndarray, None],
-        "missing": [StrOptions({"raise", "nan"})],
-        "error_score": [StrOptions({"raise"}), Real],
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
-        "verbose": [Interval(Integral, 0, None, closed="left"), "boolean"],
-    },
-    prefer_skip_nested_validation=True,
-)
+# score_zoo's parameters; proxy_ranks, which passes them on, adds its own to these.
+SCORE_ZOO_CONSTRAINTS: dict = {
+    "tasks": ["array-like"],
+    "estimators": [str, BaseTransferabilityEstimator, Mapping, list, tuple],
+    "models": ["array-like", None],
+    "missing": [StrOptions({"raise", "nan"})],
+    "error_score": [StrOptions({"raise"}), Real],
+    "random_state": ["random_state"],
+    "n_jobs": [Integral, None],
+    "verbose": [Interval(Integral, 0, None, closed="left"), "boolean"],
+}
+
+
+@validate_params(SCORE_ZOO_CONSTRAINTS, prefer_skip_nested_validation=True)
 def score_zoo(
     tasks: Sequence[Any],
     estimators: Any,

@@ -30,6 +30,16 @@ def _import(path):
     return module
 
 
+def _npy_argv(tmp_path, X, y=None):
+    """Save ``X`` (and ``y``) as .npy files; the start of a ``skspider rank`` line for them."""
+    np.save(tmp_path / "X.npy", X)
+    argv = ["rank", str(tmp_path / "X.npy")]
+    if y is not None:
+        np.save(tmp_path / "y.npy", y)
+        argv += ["--labels", str(tmp_path / "y.npy")]
+    return argv
+
+
 def _save_images(root, X, y, mode="L"):
     from PIL import Image
 
@@ -96,18 +106,7 @@ def test_ptm_with_probas_only_is_unscored_by_a_features_method(feature_task, tmp
 # -- a zoo over raw inputs -----------------------------------------------------------------
 def test_npy_with_zoo_matches_extraction(raw_task, zoo_file, tmp_path, capsys):
     X, y = raw_task
-    np.save(tmp_path / "X.npy", X)
-    np.save(tmp_path / "y.npy", y)
-    argv = [
-        "rank",
-        str(tmp_path / "X.npy"),
-        "--labels",
-        str(tmp_path / "y.npy"),
-        "--zoo",
-        f"{zoo_file}:make_zoo",
-        "--device",
-        "cpu",
-    ]
+    argv = [*_npy_argv(tmp_path, X, y), "--zoo", f"{zoo_file}:make_zoo", "--device", "cpu"]
     code, payload, _ = run_json(main, argv, capsys)
     assert code == 0
     task = make_task(_import(zoo_file).make_zoo(), X, y, device="cpu")
@@ -186,13 +185,8 @@ def test_rerank_file_runs_only_the_top_k_ptms(spider_file, raw_task, zoo_file, t
     rerank = RerankTransformer(ranker, k=1, prefit=True).fit(np.zeros((1, 6)), np.zeros((1, 3)))
     joblib.dump(rerank, tmp_path / "rerank.joblib")
     X, y = raw_task
-    np.save(tmp_path / "X.npy", X)
-    np.save(tmp_path / "y.npy", y)
     argv = [
-        "rank",
-        str(tmp_path / "X.npy"),
-        "--labels",
-        str(tmp_path / "y.npy"),
+        *_npy_argv(tmp_path, X, y),
         "--ranker",
         str(tmp_path / "rerank.joblib"),
         "--zoo",
@@ -267,17 +261,12 @@ def test_npz_without_labels(tmp_path, capsys):
 
 
 def test_npy_without_labels(raw_task, tmp_path, capsys):
-    np.save(tmp_path / "X.npy", raw_task[0])
-    code, err = _error(["rank", str(tmp_path / "X.npy")], capsys)
+    code, err = _error(_npy_argv(tmp_path, raw_task[0]), capsys)
     assert code == 2 and "--labels" in err
 
 
 def test_npy_labels_of_wrong_length(raw_task, tmp_path, capsys):
-    np.save(tmp_path / "X.npy", raw_task[0])
-    np.save(tmp_path / "y.npy", raw_task[1][:-1])
-    code, err = _error(
-        ["rank", str(tmp_path / "X.npy"), "--labels", str(tmp_path / "y.npy")], capsys
-    )
+    code, err = _error(_npy_argv(tmp_path, raw_task[0], raw_task[1][:-1]), capsys)
     assert code == 2 and "X has 30 rows but y has 29 labels" in err
 
 
@@ -304,11 +293,8 @@ def test_method_without_its_input_kind(tmp_path, capsys):
     ],
 )
 def test_unknown_zoo(raw_task, zoo_file, tmp_path, capsys, zoo, match):
-    np.save(tmp_path / "X.npy", raw_task[0])
-    np.save(tmp_path / "y.npy", raw_task[1])
     spec = zoo.format(file=zoo_file, dir=tmp_path)
-    argv = ["rank", str(tmp_path / "X.npy"), "--labels", str(tmp_path / "y.npy"), "--zoo", spec]
-    code, err = _error(argv, capsys)
+    code, err = _error([*_npy_argv(tmp_path, *raw_task), "--zoo", spec], capsys)
     assert code == 2 and match in err
 
 

@@ -77,6 +77,29 @@ def test_from_estimator_reads_models_and_predict():
     assert disp.tau_w_ == pytest.approx(1.0)
 
 
+def test_labelled_truth_is_matched_to_the_models_by_name():
+    # Before: the truth was read by position, so a truth with its columns in another order
+    # drew each PTM's bar beside another PTM's truth and gave tau_w -1 instead of 1.
+    scores = pd.DataFrame([[1.0, 2.0, 3.0]], columns=["a", "b", "c"])
+    truth = pd.DataFrame([[0.3, 0.2, 0.1]], columns=["c", "b", "a"])
+    disp = RankingDisplay.from_predictions(scores, truth)
+    assert disp.tau_w_ == pytest.approx(1.0)
+    np.testing.assert_allclose(_widths(disp.truth_bars_), [0.3, 0.2, 0.1])  # c, b, a
+    series = RankingDisplay.from_predictions(scores.iloc[0], truth.iloc[0])
+    assert series.tau_w_ == pytest.approx(1.0)
+
+    class Ranker:
+        models_ = np.array(["a", "b", "c"], dtype=object)
+
+        def predict(self, X):
+            return np.asarray(X, dtype=float)
+
+    disp = RankingDisplay.from_estimator(Ranker(), [[1.0, 2.0, 3.0]], truth)
+    assert disp.tau_w_ == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="label different models"):
+        RankingDisplay.from_estimator(Ranker(), [[1.0, 2.0, 3.0]], truth.rename(columns=str.upper))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

@@ -32,12 +32,12 @@ def make_tasks(n_tasks=3, width=4, seed=0):
 
 def centroids(X, y, normalize):
     X = np.asarray(X, dtype=float)
-    if normalize:
+    if normalize == "l2":
         X = X / np.linalg.norm(X, axis=1, keepdims=True)
     return np.array([X[y == c].mean(axis=0) for c in np.unique(y)])
 
 
-@pytest.mark.parametrize("normalize", [True, False])
+@pytest.mark.parametrize("normalize", ["l2", "none"])
 def test_tokens_are_class_centroids_in_sorted_label_order(normalize):
     tasks = make_tasks()
     out = TaskTokenizer(normalize=normalize).fit_transform(tasks)
@@ -45,7 +45,7 @@ def test_tokens_are_class_centroids_in_sorted_label_order(normalize):
     for o, t in zip(out, tasks):
         assert o.dtype == np.float64
         np.testing.assert_allclose(o, centroids(t.X, t.y, normalize), rtol=1e-12)
-    if normalize:
+    if normalize == "l2":
         assert all((np.linalg.norm(o, axis=1) <= 1 + 1e-12).all() for o in out)
 
 
@@ -61,12 +61,12 @@ def test_regression_targets_are_binned():
     target = rng.uniform(0, 100, size=200)
     X = np.c_[target, rng.normal(size=200)]
     task = Task(y=target, X=X)
-    (q,) = TaskTokenizer(normalize=False, n_bins=4).fit_transform([task])
+    (q,) = TaskTokenizer(normalize="none", n_bins=4).fit_transform([task])
     assert q.shape == (4, 2) and np.all(np.diff(q[:, 0]) > 0)  # bins in target order
     edges = np.quantile(target, [0.25, 0.5, 0.75])
     first = target <= edges[0]
     np.testing.assert_allclose(q[0], X[first].mean(axis=0), rtol=1e-12)
-    (u,) = TaskTokenizer(normalize=False, n_bins=5, binning="uniform").fit_transform([task])
+    (u,) = TaskTokenizer(normalize="none", n_bins=5, binning="uniform").fit_transform([task])
     assert u.shape == (5, 2)
     # Heavily repeated targets: empty quantile bins give no token.
     lumpy = Task(y=np.r_[np.zeros(90), np.linspace(1, 2, 10)], X=rng.normal(size=(100, 2)))
@@ -80,10 +80,10 @@ def test_model_tokens_are_lazy_centroids_of_each_ptm():
     for o, t in zip(out, tasks):
         assert isinstance(o, Task) and o is not t and t.tokens is None
         assert o.name == t.name and o.y is t.y
-        np.testing.assert_allclose(o.tokens, centroids(t.X, t.y, True))
+        np.testing.assert_allclose(o.tokens, centroids(t.X, t.y, "l2"))
         assert callable(o.model_tokens["b"])
         np.testing.assert_allclose(
-            o.get_model_tokens("b"), centroids(t.model_features["b"], t.y, True), rtol=1e-12
+            o.get_model_tokens("b"), centroids(t.model_features["b"], t.y, "l2"), rtol=1e-12
         )
     pickle.loads(pickle.dumps(out[0].model_tokens["a"]))
 
@@ -129,7 +129,7 @@ def test_unfitted_and_bad_inputs():
 def test_estimator_contract_with_tasks():
     tasks = make_tasks()
     snapshot = [(t.X.copy(), t.y.copy()) for t in tasks]
-    tok = TaskTokenizer(normalize=False)
+    tok = TaskTokenizer(normalize="none")
     params = tok.get_params()
     first = tok.fit_transform(tasks)
     assert tok.get_params() == params  # parameters untouched
@@ -223,14 +223,14 @@ def test_fit_sets_only_trailing_underscore_attributes_and_transform_none():
 
 def test_feature_dtypes_and_layouts():
     task = make_tasks(1)[0]
-    expected = TaskTokenizer(normalize=False).fit_transform([task])[0]
+    expected = TaskTokenizer(normalize="none").fit_transform([task])[0]
     for X in (
         task.X.astype(np.float32),
         np.asfortranarray(task.X),
         task.X.astype(object),
         task.X.tolist(),  # not an array (check_transformer_data_not_an_array)
     ):
-        out = TaskTokenizer(normalize=False).fit_transform([Task(y=task.y, X=X)])[0]
+        out = TaskTokenizer(normalize="none").fit_transform([Task(y=task.y, X=X)])[0]
         assert out.dtype == np.float64
         np.testing.assert_allclose(out, expected, rtol=1e-6)
     ints = Task(y=task.y, X=np.arange(task.X.size).reshape(task.X.shape))
@@ -254,7 +254,7 @@ def test_small_tasks_one_feature_one_sample():
     one_feature = Task(y=np.arange(6) % 2, X=rng.normal(size=(6, 1)))
     assert TaskTokenizer().fit_transform([one_feature])[0].shape == (2, 1)
     one_sample = Task(y=np.array([3]), X=rng.normal(size=(1, 4)))
-    (token,) = TaskTokenizer(normalize=False).fit_transform([one_sample])
+    (token,) = TaskTokenizer(normalize="none").fit_transform([one_sample])
     np.testing.assert_array_equal(token, one_sample.X)
 
 
@@ -270,6 +270,9 @@ def test_subset_invariance_and_fit_transform_equals_fit_then_transform():
 
 def test_parameters_are_keyword_only_and_validated_in_fit():
     with pytest.raises(TypeError):
-        TaskTokenizer(False)
+        TaskTokenizer("none")
     with pytest.raises(ValueError, match="binning"):
         TaskTokenizer(binning="log").fit(make_tasks())
+    # normalize is a string option, as everywhere else in the package (not a bool).
+    with pytest.raises(ValueError, match="normalize"):
+        TaskTokenizer(normalize=True).fit(make_tasks())
