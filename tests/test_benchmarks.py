@@ -59,3 +59,10 @@ def test_bench_zoo_small(tmp_path):
     args = ["--n-samples", "256", "--tasks", "4", "--models", "3", "--repeats", "1"]
     text = _run([BENCH / "bench_zoo.py", *args, "--proxy-repeats", "1"], tmp_path)
     assert "Proxy ranks" in text
+
+
+@pytest.mark.slow
+def test_bench_rankers_quick(tmp_path):
+    text = _run([BENCH / "bench_rankers.py", "--quick", "--json", "r.json"], tmp_path)
+    assert "| setting | oracle | prior | metadata | ridge | nearest | spider |" in text
+    assert (tmp_path / "r.json").exists()
