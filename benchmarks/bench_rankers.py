@@ -20,7 +20,7 @@ ranks and scored on the test tasks against their true performance:
   tasks never choose anything.
 
 Settings: no interaction (the "none" row; the interaction form is then irrelevant), and a
-weak (0.3) and strong (1.0) interaction of each form: ``linear`` (in the mean task token:
+weak (0.5) and strong (1.25) interaction of each form: ``linear`` (in the mean task token:
 a mean-token ridge can learn it) and ``set_max`` (driven by the class that suits a PTM best:
 no mean-token model can). A last setting, ``specific``, adds signal seen only in the
 PTM-specific tokens (``model_specific=1.0``, weak linear interaction): where re-ranking must
@@ -50,7 +50,7 @@ from skspider.dummy import MetadataRanker, NearestTasksRanker, PriorRanker, Ridg
 from skspider.metrics import mean_weighted_tau, top_k_regret
 from skspider.spider import RerankTransformer, SpiderRanker
 
-STRENGTHS = {"none": 0.0, "weak": 0.3, "strong": 1.0}
+STRENGTHS = {"none": 0.0, "weak": 0.5, "strong": 1.25}
 RANKERS = ("oracle", "prior", "metadata", "ridge", "nearest", "spider", "spider+rerank")
 
 
