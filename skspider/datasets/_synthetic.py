@@ -20,7 +20,8 @@ _FORMS = ("linear", "set_max", "set_min")
 
 
 def _check_n_way(n_way) -> tuple[int, int]:
-    lo, hi = (n_way, n_way) if isinstance(n_way, Integral) else tuple(n_way)
+    pair = (n_way, n_way) if isinstance(n_way, Integral) else tuple(n_way)
+    lo, hi = pair if len(pair) == 2 else (None, None)
     if not (isinstance(lo, Integral) and isinstance(hi, Integral) and 2 <= lo <= hi):
         raise ValueError(
             f"n_way must be an int >= 2 or a pair (low, high) of ints with 2 <= low <= high, "
