@@ -210,14 +210,20 @@ def main(argv=None):
             "n_models": args.n_models, "n_features": args.n_features,
         }  # fmt: skip
         seeds = args.seeds or [0, 1, 2]
-    results = []
-    for setting in settings(forms, strengths, not args.no_specific):
-        runs = []
-        for seed in seeds:
-            runs.append(run_one(setting, seed, sizes, args.quick, args.rankers))
-            taus = ", ".join(f"{k} {v:.3f}" for k, v in runs[-1]["tau_w"].items())
-            print(f"[{setting['name']}, seed {seed}] {taus}", flush=True)
-        results.append({"setting": setting, "runs": runs})
+    results = [
+        {"setting": setting, "runs": []}
+        for setting in settings(forms, strengths, not args.no_specific)
+    ]
+    # Seeds outermost: a long run stopped early has every setting for its first seeds.
+    for seed in seeds:
+        for result in results:
+            run = run_one(result["setting"], seed, sizes, args.quick, args.rankers)
+            result["runs"].append(run)
+            taus = ", ".join(f"{k} {v:.3f}" for k, v in run["tau_w"].items())
+            fit = ", ".join(f"{k} {v:.1f}" for k, v in run["fit_s"].items())
+            k = f"; k={run['k']}" if "k" in run else ""
+            print(f"[{result['setting']['name']}, seed {seed}] tau_w: {taus}; fit s: {fit}{k}",
+                  flush=True)  # fmt: skip
     header = (
         f"{sizes['n_models']} PTMs, {sizes['n_features']}-d tokens, {sizes['n_train']} "
         f"training / {sizes['n_valid']} validation / {sizes['n_test']} test tasks, seeds {seeds}"
