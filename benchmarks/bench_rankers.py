@@ -55,11 +55,12 @@ RANKERS = ("oracle", "prior", "metadata", "ridge", "nearest", "spider", "spider+
 
 
 # -- the Spider configuration: adapt these two functions when SpiderRanker's API changes ------
-def make_spider(seed: int, quick: bool) -> SpiderRanker:
-    """The learned ranker at its defaults (tiny and fast in ``--quick``)."""
+def make_spider(seed: int, quick: bool, params: dict | None = None) -> SpiderRanker:
+    """The learned ranker at its defaults (tiny and fast in ``--quick``), or with ``params``."""
     if quick:
-        return SpiderRanker(d_model=8, max_epochs=5, lr=1e-2, random_state=seed)
-    return SpiderRanker(random_state=seed)
+        return SpiderRanker(**{"d_model": 8, "max_epochs": 5, "lr": 1e-2, **(params or {})},
+                            random_state=seed)  # fmt: skip
+    return SpiderRanker(**(params or {}), random_state=seed)
 
 
 def fit_rerank(spider: SpiderRanker, X_valid, Y_valid, n_models: int) -> RerankTransformer:
@@ -70,17 +71,24 @@ def fit_rerank(spider: SpiderRanker, X_valid, Y_valid, n_models: int) -> RerankT
 
 
 # -- one setting, one seed ---------------------------------------------------------------------
-def _make_rankers(data, seed: int, quick: bool) -> dict:
+def _make_rankers(data, seed: int, quick: bool, spider_params: dict | None) -> dict:
     return {
         "prior": PriorRanker(),
         "metadata": MetadataRanker(metadata=data.model_metadata, column="n_params"),
         "ridge": RidgeRanker(),
         "nearest": NearestTasksRanker(),
-        "spider": make_spider(seed, quick),
+        "spider": make_spider(seed, quick, spider_params),
     }
 
 
-def run_one(setting: dict, seed: int, sizes: dict, quick: bool, rankers: list[str]) -> dict:
+def run_one(
+    setting: dict,
+    seed: int,
+    sizes: dict,
+    quick: bool,
+    rankers: list[str],
+    spider_params: dict | None = None,
+) -> dict:
     n_train, n_valid, n_test = sizes["n_train"], sizes["n_valid"], sizes["n_test"]
     data = make_ranking_problem(
         n_tasks=n_train + n_valid + n_test,
@@ -101,7 +109,7 @@ def run_one(setting: dict, seed: int, sizes: dict, quick: bool, rankers: list[st
     if "oracle" in rankers:
         predictions["oracle"] = data.oracle.iloc[test]
     fitted = {}
-    for name, ranker in _make_rankers(data, seed, quick).items():
+    for name, ranker in _make_rankers(data, seed, quick, spider_params).items():
         if name not in rankers and not (name == "spider" and "spider+rerank" in rankers):
             continue
         tic = time.perf_counter()
@@ -194,6 +202,9 @@ def main(argv=None):
     parser.add_argument("--no-specific", action="store_true",
                         help="skip the setting with PTM-specific signal")  # fmt: skip
     parser.add_argument("--rankers", nargs="+", default=list(RANKERS), choices=RANKERS)
+    parser.add_argument("--spider-params", type=json.loads, default=None, metavar="JSON",
+                        help='SpiderRanker parameters instead of its defaults, e.g. '
+                        '\'{"d_model": 64, "lr": 3e-3}\'')  # fmt: skip
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
     args = parser.parse_args(argv)
     if args.threads:
@@ -217,7 +228,9 @@ def main(argv=None):
     # Seeds outermost: a long run stopped early has every setting for its first seeds.
     for seed in seeds:
         for result in results:
-            run = run_one(result["setting"], seed, sizes, args.quick, args.rankers)
+            run = run_one(
+                result["setting"], seed, sizes, args.quick, args.rankers, args.spider_params
+            )
             result["runs"].append(run)
             taus = ", ".join(f"{k} {v:.3f}" for k, v in run["tau_w"].items())
             fit = ", ".join(f"{k} {v:.1f}" for k, v in run["fit_s"].items())
@@ -227,6 +240,7 @@ def main(argv=None):
     header = (
         f"{sizes['n_models']} PTMs, {sizes['n_features']}-d tokens, {sizes['n_train']} "
         f"training / {sizes['n_valid']} validation / {sizes['n_test']} test tasks, seeds {seeds}"
+        + (f", SpiderRanker({args.spider_params})" if args.spider_params else "")
     )
     print(f"\n## Rankers on make_ranking_problem ({header})\n")
     print(markdown(results, args.rankers))
@@ -234,6 +248,7 @@ def main(argv=None):
         payload = {
             "sizes": sizes,
             "seeds": seeds,
+            "spider_params": args.spider_params,
             "machine": {
                 "python": platform.python_version(),
                 "torch": torch.__version__,
