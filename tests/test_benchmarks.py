@@ -58,3 +58,10 @@ def test_bench_spider_quick(tmp_path):
 def test_bench_zoo_quick(tmp_path):
     text = _run([BENCH / "bench_zoo.py", "--quick"], tmp_path)
     assert "Proxy ranks" in text
+
+
+@pytest.mark.slow
+def test_bench_rankers_quick(tmp_path):
+    text = _run([BENCH / "bench_rankers.py", "--quick", "--json", "r.json"], tmp_path)
+    assert "| setting | oracle | prior | metadata | ridge | nearest | spider |" in text
+    assert (tmp_path / "r.json").exists()

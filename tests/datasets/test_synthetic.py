@@ -160,6 +160,7 @@ def test_metadata_tracks_the_shared_quality():
         ({"n_way": (5, 3)}, "n_way"),
         ({"n_way": (1, 3)}, "n_way"),
         ({"n_way": (2.5, 3)}, "n_way"),
+        ({"n_way": (2, 3, 4)}, "n_way"),
     ],
 )
 def test_bad_n_way(kwargs, match):
