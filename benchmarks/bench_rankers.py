@@ -44,6 +44,7 @@ import time
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.frozen import FrozenEstimator
 
 from skspider.datasets import make_ranking_problem
 from skspider.dummy import MetadataRanker, NearestTasksRanker, PriorRanker, RidgeRanker
@@ -58,15 +59,15 @@ RANKERS = ("oracle", "prior", "metadata", "ridge", "nearest", "spider", "spider+
 def make_spider(seed: int, quick: bool, params: dict | None = None) -> SpiderRanker:
     """The learned ranker at its defaults (tiny and fast in ``--quick``), or with ``params``."""
     if quick:
-        return SpiderRanker(**{"d_model": 8, "max_epochs": 5, "lr": 1e-2, **(params or {})},
+        return SpiderRanker(**{"d_model": 8, "max_iter": 20, "lr": 1e-2, **(params or {})},
                             random_state=seed)  # fmt: skip
     return SpiderRanker(**(params or {}), random_state=seed)
 
 
-def fit_rerank(spider: SpiderRanker, X_valid, Y_valid, n_models: int) -> RerankTransformer:
+def fit_rerank(spider: SpiderRanker, X_valid, Y_valid) -> RerankTransformer:
     """Re-ranking over the fitted ``spider``, k chosen on validation tasks (their proxy ranks)."""
-    candidates = sorted({k for k in (0, 1, 2, 3, 5, 10, 15, 20, n_models) if k <= n_models})
-    rerank = RerankTransformer(spider, k="auto", k_candidates=candidates, prefit=True)
+    # The fitted ranker is frozen (not refitted); k="auto" searches a grid up to the zoo size.
+    rerank = RerankTransformer(FrozenEstimator(spider), k="auto")
     return rerank.fit(X_valid, Y_valid)
 
 
@@ -122,7 +123,7 @@ def run_one(
             )
     if "spider+rerank" in rankers:
         tic = time.perf_counter()
-        rerank = fit_rerank(fitted["spider"], X_valid, Y_valid, sizes["n_models"])
+        rerank = fit_rerank(fitted["spider"], X_valid, Y_valid)
         seconds["spider+rerank"] = seconds["spider"] + time.perf_counter() - tic
         extra["k"] = int(rerank.k_)
         predictions["spider+rerank"] = pd.DataFrame(
