@@ -10,7 +10,7 @@ sample photographs. Everything is deterministic given a seed and needs no downlo
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 from numbers import Integral, Real
 from typing import Any
 
@@ -22,8 +22,8 @@ from ..base import Task
 
 __all__ = [
     "DOMAINS",
-    "augment_images",
     "STYLES",
+    "augment_images",
     "glyph_classes",
     "make_glyph_task",
     "render_domain",
@@ -109,7 +109,7 @@ def _style_fonts(style: str) -> tuple[str, ...]:
     if os.path.exists(os.path.join(_font_dir(), fname)):
         return (fname,)
     raise ValueError(
-        f"Unknown style {style!r}: use one of {sorted(STYLES) + ['all']} or the name of a font "
+        f"Unknown style {style!r}: use one of {[*sorted(STYLES), 'all']} or the name of a font "
         f"file in matplotlib's font folder ({_font_dir()})."
     )
 
@@ -150,7 +150,7 @@ def _draw(fname: str, code: int, size: int) -> np.ndarray:
     return np.asarray(canvas)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _render(fname: str, code: int) -> np.ndarray | None:
     """The clean glyph in a SIZE x SIZE uint8 canvas; None if it has no ink."""
     size = _EM
@@ -181,7 +181,7 @@ def _check_domain(domain: str) -> None:
         )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _classes(domain: str, style: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
     fonts = _style_fonts(style)
     seen: set[bytes] = set()
@@ -445,7 +445,7 @@ def _photo(n_per_class, classes, rng):
         p, top0, left0, ch, cw, _, _ = cells[c]
         img = photos[p]
         for _ in range(n_per_class):
-            side = int(round(SIZE * rng.uniform(1.0, 1.5)))
+            side = round(SIZE * rng.uniform(1.0, 1.5))
             top = top0 + rng.randint(0, max(1, ch - side + 1))
             left = left0 + rng.randint(0, max(1, cw - side + 1))
             crop = img[top : top + side, left : left + side]
@@ -546,10 +546,7 @@ def make_glyph_task(
         raise ValueError(
             f"n_way={n_way} exceeds the {available} classes of domain {domain!r} (style {style!r})."
         )
-    if domain in DOMAINS:
-        codes = np.asarray(glyph_classes(domain, style))
-    else:
-        codes = np.arange(available)
+    codes = np.asarray(glyph_classes(domain, style)) if domain in DOMAINS else np.arange(available)
     chosen = np.sort(rng.choice(codes, size=n_way, replace=False))
     images, labels = render_domain(
         domain,
