@@ -159,8 +159,9 @@ def _render(fname: str, code: int) -> np.ndarray | None:
         rows, cols = np.nonzero(img > 24)
         if rows.size < 3:
             return None
-        extent = max(SIZE - rows.min(), rows.max() + 1 - SIZE, SIZE - cols.min(),
-                     cols.max() + 1 - SIZE)  # fmt: skip
+        extent = max(
+            SIZE - rows.min(), rows.max() + 1 - SIZE, SIZE - cols.min(), cols.max() + 1 - SIZE
+        )
         if extent <= _FIT // 2:
             break
         # Too large for the canvas: render smaller.
@@ -287,9 +288,10 @@ def augment_images(
     inv = np.linalg.inv(A)
     theta = np.concatenate([inv, -(inv @ shift[:, :, None])], axis=2)
     grid = F.affine_grid(
-        torch.as_tensor(theta, dtype=torch.float32, device=x.device), list(x.shape),
+        torch.as_tensor(theta, dtype=torch.float32, device=x.device),
+        list(x.shape),
         align_corners=False,
-    )  # fmt: skip
+    )
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     # Stroke weight: dilate (bolder) or half-erode (thinner) some glyphs.
     w = torch.as_tensor(weight, device=x.device)[:, None, None, None]
@@ -376,8 +378,9 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits
 
     data = load_digits()
-    up = ndimage.zoom(data.images / 16.0, (1, SIZE / 8, SIZE / 8), order=1, grid_mode=True,
-                      mode="nearest")  # fmt: skip
+    up = ndimage.zoom(
+        data.images / 16.0, (1, SIZE / 8, SIZE / 8), order=1, grid_mode=True, mode="nearest"
+    )
     return np.clip(np.round(up * 255), 0, 255).astype(np.uint8), data.target.astype(np.int64)
 
 

@@ -11,6 +11,7 @@ _HOMES = {
     "FeatureCache": "._cache",
     "Extraction": "._extract",
     "extract_features": "._extract",
+    "finetune_accuracy": "._finetune",
     "ModelZoo": "._zoo",
     "ZooEntry": "._zoo",
     "huggingface_entry": "._adapters",
