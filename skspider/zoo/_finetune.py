@@ -128,7 +128,7 @@ def finetune_accuracy(
     >>> X = rng.normal(size=(80, 4)).astype(np.float32)
     >>> y = (X[:, 0] > 0).astype(int)
     >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
-    >>> acc = finetune_accuracy(net, X[:60], y[:60], X[60:], y[60:], lr=1e-2, epochs=30,
+    >>> acc = finetune_accuracy(net, X[:60], y[:60], X[60:], y[60:], lr=3e-2, epochs=10,
     ...                         device="cpu")
     >>> acc > 0.8
     True
