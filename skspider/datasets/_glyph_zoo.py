@@ -37,6 +37,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -47,6 +48,8 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 __all__ = ["build_glyph_zoo", "load_glyph_zoo"]
+
+_MAX_BYTES = 20_000_000  # what the package may ship
 
 ARTIFACTS = (
     "manifest.json",
@@ -238,7 +241,9 @@ class _Builder:
             self.timings = json.loads(timings.read_text())
 
     def stage(self, name: str, fn):
-        """Run a stage unless its marker exists; record the seconds of the run that did it."""
+        """Run a stage unless its marker exists; record the seconds of the run that finished it
+        (pre-training and fine-tuning also record the seconds of each PTM and run, so their
+        totals are right after a resume: see ``work_seconds`` in the manifest)."""
         marker = self.work / f"{name}.done"
         if marker.exists():
             self.log(f"{name}: cached")
@@ -246,8 +251,7 @@ class _Builder:
         self.log(f"{name}: start")
         t0 = time.perf_counter()
         fn()
-        seconds = time.perf_counter() - t0 + self.timings.get(name + ".partial", 0.0)
-        self.timings.pop(name + ".partial", None)
+        seconds = time.perf_counter() - t0
         self.timings[name] = seconds
         _save_json(self.timings, self.work / "timings.json")
         marker.write_text("ok")
@@ -255,7 +259,7 @@ class _Builder:
 
     # render ----------------------------------------------------------------------------
     def render(self) -> None:
-        from ._glyphs import glyph_classes, make_glyph_task, render_domain
+        from ._glyphs import _n_classes, glyph_classes, make_glyph_task, render_domain
 
         plan = self.plan
         arrays, meta = {}, {}
@@ -286,8 +290,6 @@ class _Builder:
                 task_seed = int(rng.randint(2**31 - 1))
                 lo, hi = ev["n_way"]
                 n_way = int(np.random.RandomState(task_seed).randint(lo, hi + 1))
-                from ._glyphs import _n_classes
-
                 n_way = min(n_way, _n_classes(domain, "sans" if style == "real" else style))
                 name = f"{split[:4]}{t:02d}-{domain}-{style}"
                 task = make_glyph_task(
@@ -658,17 +660,34 @@ class _Builder:
             pd.read_csv(out / "proxy_train.csv", index_col=0),
             pd.read_csv(out / "proxy_eval.csv", index_col=0),
         )
+        work_seconds = {
+            "pretrain": float(
+                sum(
+                    _torch_load(self.work / "ptms" / f"{s['name']}.pt")["seconds"]
+                    for s in self.plan["zoo"]
+                )
+            ),
+            "truth": float(runs["seconds"].sum()),
+            "truth_runs": len(runs),
+        }
         manifest = {
             "mode": mode,
             "seed": self.seed,
             "plan": self.plan,
             "best_lr": _best_lrs(runs),
             "timings_s": self.timings,
+            "work_seconds": work_seconds,
             "report": report,
             "versions": {"torch": torch.__version__, "numpy": np.__version__},
             "checksums": {n: _sha256(out / n) for n in ARTIFACTS if n != "manifest.json"},
         }
         manifest["size_bytes"] = int(sum((out / n).stat().st_size for n in manifest["checksums"]))
+        if manifest["size_bytes"] > _MAX_BYTES:
+            warnings.warn(
+                f"The glyph zoo's artifacts take {manifest['size_bytes'] / 1e6:.1f} MB, more "
+                f"than the {_MAX_BYTES / 1e6:.0f} MB the package may ship.",
+                stacklevel=2,
+            )
         _save_json(manifest, out / "manifest.json")
 
 
@@ -851,7 +870,9 @@ def build_glyph_zoo(
         The plan (`PLANS`): the full zoo (about an hour on 2 idle cores, see the module
         docstring) or a seconds-long miniature for tests.
     work_dir : path-like, default=None
-        Cache of the stages; None: ``<out_dir>/../glyph_zoo_work_<mode>``.
+        Cache of the stages (about 1 GB for the full plan, mostly features); None:
+        ``$XDG_CACHE_HOME/skspider/glyph_zoo_<mode>`` (``~/.cache/...``), outside the
+        package.
     device : str, default="auto"
         Where torch runs ("auto": CUDA when available).
     n_threads : int, default=None
@@ -874,7 +895,10 @@ def build_glyph_zoo(
     if mode not in PLANS:
         raise ValueError(f"mode must be one of {sorted(PLANS)}, got {mode!r}.")
     out = Path(out_dir) if out_dir is not None else _default_dir()
-    work = Path(work_dir) if work_dir is not None else out.parent / f"glyph_zoo_work_{mode}"
+    if work_dir is None:
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        work_dir = Path(cache) / "skspider" / f"glyph_zoo_{mode}"
+    work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     plan = copy.deepcopy(PLANS[mode])
     recorded = work / "plan.json"

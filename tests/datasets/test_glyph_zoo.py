@@ -111,3 +111,51 @@ def test_missing_zoo_says_how_to_build(tmp_path):
 
 def test_artifact_list_is_complete():
     assert "manifest.json" in ARTIFACTS and "ranker.joblib" in ARTIFACTS
+
+
+def _runs(noise):
+    """Fine-tuning runs of 3 PTMs (2 families) on 2 validation and 2 test tasks."""
+    rng = np.random.default_rng(0)
+    quality = {"a": 0.9, "b": 0.6, "c": 0.3}
+    rows = []
+    for task, split in [("v0", "validation"), ("v1", "validation"), ("t0", "test"),
+                        ("t1", "test")]:  # fmt: skip
+        for model, fam in [("a", "cnn"), ("b", "cnn"), ("c", "mlp")]:
+            lrs = (1e-3, 1e-2) if split == "validation" else ({"cnn": 1e-2, "mlp": 1e-3}[fam],)
+            for lr in lrs:
+                # cnn does best at 1e-2 on validation, mlp at 1e-3.
+                bonus = 0.05 if (lr == 1e-2) == (fam == "cnn") else 0.0
+                for seed in (0, 1):
+                    acc = quality[model] + bonus + noise * rng.normal()
+                    rows.append((task, split, model, fam, lr, seed, acc, 0.1))
+    cols = ["task", "split", "model", "family", "lr", "seed", "accuracy", "seconds"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def test_truth_tables_use_the_validation_learning_rate():
+    from skspider.datasets._glyph_zoo import _best_lrs, truth_tables
+
+    runs = _runs(0.0)
+    assert _best_lrs(runs) == {"cnn": 1e-2, "mlp": 1e-3}
+    truth, per_seed = truth_tables(runs)
+    assert list(truth.index) == ["v0", "v1", "t0", "t1"] and list(truth.columns) == ["a", "b", "c"]
+    np.testing.assert_allclose(truth.loc["t0"], [0.95, 0.65, 0.35])
+    assert set(per_seed) == {0, 1}
+
+
+def test_report_ceiling_and_fixed_ranking():
+    from skspider.datasets._glyph_zoo import glyph_zoo_report
+
+    proxy_train = pd.DataFrame([[2, 1, 0], [2, 1, 0]], columns=["a", "b", "c"])
+    proxy_eval = pd.DataFrame([[0, 1, 2]] * 4, index=["v0", "v1", "t0", "t1"],
+                              columns=["a", "b", "c"])  # fmt: skip
+    clean = glyph_zoo_report(_runs(0.0), proxy_train, proxy_eval)
+    # Noise-free seeds agree: ceiling 1; a task-blind ranking is exact here; the proxy
+    # ranks are reversed.
+    assert clean["validation"]["ceiling_tau_w"] == pytest.approx(1.0)
+    assert clean["test"]["prior_tau_w"] == pytest.approx(1.0)
+    assert clean["test"]["fixed_loo_tau_w"] == pytest.approx(1.0)
+    assert clean["test"]["proxy_tau_w"] < 0
+    assert clean["test"]["share_best_not_prior_top"] == 0.0
+    noisy = glyph_zoo_report(_runs(0.3), proxy_train, proxy_eval)
+    assert noisy["validation"]["ceiling_tau_w"] < 1.0
