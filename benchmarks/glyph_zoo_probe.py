@@ -46,6 +46,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--models", default=None, help="folder to save the pre-trained PTMs in, or load them from"
     )
+    parser.add_argument(
+        "--n-test",
+        type=int,
+        default=None,
+        help="held-out images per class (default: the full plan's)",
+    )
     parser.add_argument("--json", default=None)
     parser.add_argument("--out", default=None, help="folder for the rendered tasks (tmp)")
     args = parser.parse_args(argv)
@@ -88,6 +94,8 @@ def main(argv: list[str] | None = None) -> dict:
         from pathlib import Path
 
         plan = dict(full, n_test=0, sources=())
+        if args.n_test:
+            plan["eval_tasks"] = dict(full["eval_tasks"], n_test=args.n_test)
         b = _Builder(plan, Path(args.out or tmp), torch.device("cpu"), 0, _Log(0))
         b.render()
         tasks = [t for t in b.eval_tasks(with_models=False)][:n_tasks]
@@ -143,6 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
         "n_tasks": len(tasks),
         "pretrain_steps": steps,
         "n_seeds": args.seeds,
+        "n_test_per_class": plan["eval_tasks"]["n_test"],
         "ceiling_tau_w": float(ceiling),
         "split_half_tau_w": split_half,
         "seed_sd": seed_sd,

@@ -974,6 +974,27 @@ def load_glyph_zoo(
         The artifacts are not built (the message says how to build them).
     ValueError
         A file's checksum does not match the manifest.
+
+    See Also
+    --------
+    build_glyph_zoo : Builds the artifacts.
+    make_glyph_task : Makes further tasks; `skspider.zoo.finetune_accuracy` gives their truth.
+
+    Examples
+    --------
+    Rank the zoo for a test task with the trained ranker, and compare with the truth:
+
+    >>> from skspider.datasets import load_glyph_zoo
+    >>> from skspider.metrics import weighted_tau
+    >>> from skspider.tasks import TaskTokenizer
+    >>> data = load_glyph_zoo()  # doctest: +SKIP
+    >>> task = data.test_tasks[0]  # doctest: +SKIP
+    >>> scores = data.ranker.predict(TaskTokenizer().fit_transform([task]))  # doctest: +SKIP
+    >>> weighted_tau(data.truth.loc[task.name], scores[0])  # doctest: +SKIP
+
+    A PTM's features on it (for LogME and the other estimators):
+
+    >>> pool = data.zoo.make_task(task.metadata["images"], task.y)  # doctest: +SKIP
     """
     import joblib
 
