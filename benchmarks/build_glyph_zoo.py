@@ -57,12 +57,13 @@ def main(argv: list[str] | None = None) -> dict:
     for stage, seconds in manifest["timings_s"].items():
         print(f"| {stage} | {seconds / 60:.2f} |")
     print(f"| this run (wall) | {(time.perf_counter() - start) / 60:.2f} |")
-    print("\n| split | ceiling | prior | fixed (LOO) | proxy | best != prior top |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print("\n| split | ceiling | split-half | prior | fixed (LOO) | proxy | best != prior top |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for split, r in manifest["report"].items():
         loo = "n/a" if r["fixed_loo_tau_w"] is None else f"{r['fixed_loo_tau_w']:.3f}"
+        half = "n/a" if r["split_half_tau_w"] is None else f"{r['split_half_tau_w']:.3f}"
         print(
-            f"| {split} | {r['ceiling_tau_w']:.3f} | {r['prior_tau_w']:.3f} | {loo} | "
+            f"| {split} | {r['ceiling_tau_w']:.3f} | {half} | {r['prior_tau_w']:.3f} | {loo} | "
             f"{r['proxy_tau_w']:.3f} | {r['share_best_not_prior_top']:.2f} |"
         )
     if args.json:

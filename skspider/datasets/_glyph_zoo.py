@@ -145,7 +145,13 @@ PLANS: dict[str, dict] = {
         "n_validation": 8,
         "n_test": 24,
         "eval_tasks": {"n_way": (10, 20), "n_shot": 10, "n_test": 15},
-        "finetune": {"epochs": 15, "batch_size": 50, "lrs": (3e-4, 1e-3, 3e-3), "seeds": (0, 1)},
+        "finetune": {
+            "epochs": 15,
+            "batch_size": 50,
+            "lrs": (3e-4, 1e-3, 3e-3),
+            "grid_seeds": (0,),
+            "seeds": (0, 1, 2, 3),
+        },
         "ranker": {"d_model": 64, "lr": 1e-3, "max_epochs": 100, "batch_size": 16},
     },
     "tiny": {
@@ -166,7 +172,13 @@ PLANS: dict[str, dict] = {
         "n_validation": 2,
         "n_test": 2,
         "eval_tasks": {"n_way": (3, 4), "n_shot": 3, "n_test": 3},
-        "finetune": {"epochs": 1, "batch_size": 6, "lrs": (1e-3, 3e-3), "seeds": (0, 1)},
+        "finetune": {
+            "epochs": 1,
+            "batch_size": 6,
+            "lrs": (1e-3, 3e-3),
+            "grid_seeds": (0,),
+            "seeds": (0, 1),
+        },
         "ranker": {"d_model": 8, "lr": 1e-2, "max_epochs": 2, "batch_size": 4},
     },
 }
@@ -571,14 +583,14 @@ class _Builder:
             path.write_text(header)
         families = {s["name"]: s["family"] for s in self.plan["zoo"]}
 
-        def todo(split, lrs):
+        def todo(split, lrs, seeds):
             return [
                 (t, m, lr, s)
                 for t in tasks
                 if t.metadata["split"] == split
                 for m in zoo
                 for lr in lrs
-                for s in cfg["seeds"]
+                for s in seeds
                 if (t.name, m, float(lr), int(s)) not in done
             ]
 
@@ -612,12 +624,13 @@ class _Builder:
                             f"~{el / (j + 1) * (n - j - 1) / 60:.1f} min left"
                         )
 
-        run(todo("validation", cfg["lrs"]), "validation (learning-rate grid)")
-        runs = pd.read_csv(path)
-        best = _best_lrs(runs)
-        # The test tasks are fine-tuned at each family's best validation rate only.
-        test = [j for j in todo("test", cfg["lrs"]) if j[2] == best[families[j[1]]]]
-        run(test, "test")
+        # The grid: every rate on the validation tasks with the grid seeds; then every seed
+        # at each family's best rate, on the validation and the test tasks.
+        run(todo("validation", cfg["lrs"], cfg["grid_seeds"]), "validation (learning-rate grid)")
+        best = _best_lrs(pd.read_csv(path))
+        for split in ("validation", "test"):
+            jobs = todo(split, cfg["lrs"], cfg["seeds"])
+            run([j for j in jobs if j[2] == best[families[j[1]]]], split)
 
     # ranker and artifacts ------------------------------------------------------------------
     def ranker(self) -> None:
@@ -692,10 +705,19 @@ class _Builder:
 
 
 def _best_lrs(runs: pd.DataFrame) -> dict[str, float]:
-    """Per family, the learning rate of the best mean validation accuracy."""
+    """Per family, the learning rate of the best mean validation accuracy.
+
+    Only the seeds run at every rate of the family count (the grid seeds: the chosen rate
+    later gets more seeds, which must not change the choice).
+    """
     val = runs[runs["split"] == "validation"]
-    mean = val.groupby(["family", "lr"])["accuracy"].mean()
-    return {fam: float(mean[fam].idxmax()) for fam in mean.index.get_level_values(0).unique()}
+    best = {}
+    for fam, group in val.groupby("family", sort=False):
+        seeds_per_lr = [set(g["seed"]) for _, g in group.groupby("lr")]
+        common = set.intersection(*seeds_per_lr)
+        mean = group[group["seed"].isin(common)].groupby("lr")["accuracy"].mean()
+        best[fam] = float(mean.idxmax())
+    return best
 
 
 def truth_tables(runs: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
@@ -723,11 +745,13 @@ def glyph_zoo_report(
     """The figures that say whether the zoo can show what a ranker is worth.
 
     Per split: the seed-to-seed ceiling (mean tau_w of one seed's accuracies as the score
-    against the other's as the truth, both directions averaged), the tau_w of the prior
-    (the mean proxy rank over the training tasks: a fixed ranking), of a leave-one-task-out
-    fixed ranking from the truth itself (the mean accuracy on the split's other tasks: the
-    best any task-blind ranking could do), of the proxy ranks of the task itself, and the
-    share of tasks whose best PTM is not the prior's top pick.
+    against another's as the truth, both directions and all pairs of seeds averaged); the
+    split-half ceiling (the mean of half of the seeds against the other half's, with four
+    seeds or more: how well the truth itself, a mean over seeds, reproduces); the tau_w of
+    the prior (the mean proxy rank over the training tasks: a fixed ranking), of a
+    leave-one-task-out fixed ranking from the truth itself (each PTM's mean accuracy on the
+    split's other tasks: a strong task-blind ranking), and of the task's own proxy ranks;
+    and the share of tasks whose best PTM is not the prior's top pick.
     """
     from skspider.metrics import mean_weighted_tau
 
@@ -740,8 +764,19 @@ def glyph_zoo_report(
         if not names:
             continue
         T = truth.loc[names]
-        s0, s1 = (per_seed[s].loc[names] for s in sorted(per_seed)[:2])
-        ceiling = 0.5 * (mean_weighted_tau(s0, s1) + mean_weighted_tau(s1, s0))
+        tables = [per_seed[s].loc[names] for s in sorted(per_seed)]
+
+        def agree(a, b):
+            return 0.5 * (mean_weighted_tau(a, b) + mean_weighted_tau(b, a))
+
+        pairs = [(i, j) for i in range(len(tables)) for j in range(i + 1, len(tables))]
+        ceiling = np.mean([agree(tables[i], tables[j]) for i, j in pairs]) if pairs else np.nan
+        half = len(tables) // 2
+        split_half = (
+            agree(sum(tables[:half]) / half, sum(tables[half : 2 * half]) / half)
+            if half >= 2
+            else None
+        )
         P = np.tile(prior.to_numpy(), (len(names), 1))
         loo = (
             np.vstack([T.drop(index=n).mean(axis=0).to_numpy() for n in names])
@@ -752,6 +787,7 @@ def glyph_zoo_report(
         out[split] = {
             "n_tasks": len(names),
             "ceiling_tau_w": float(ceiling),
+            "split_half_tau_w": None if split_half is None else float(split_half),
             "prior_tau_w": float(mean_weighted_tau(T, P)),
             "fixed_loo_tau_w": float(mean_weighted_tau(T, loo)) if len(names) > 1 else None,
             "proxy_tau_w": float(mean_weighted_tau(T, proxy_eval.loc[names, T.columns])),

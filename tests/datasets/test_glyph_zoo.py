@@ -159,3 +159,27 @@ def test_report_ceiling_and_fixed_ranking():
     assert clean["test"]["share_best_not_prior_top"] == 0.0
     noisy = glyph_zoo_report(_runs(0.3), proxy_train, proxy_eval)
     assert noisy["validation"]["ceiling_tau_w"] < 1.0
+
+
+def test_best_lr_counts_only_the_grid_seeds():
+    from skspider.datasets._glyph_zoo import _best_lrs
+
+    rows = [("v0", "validation", "a", "cnn", 1e-3, 0, 0.6, 0.1),
+            ("v0", "validation", "a", "cnn", 1e-2, 0, 0.7, 0.1)]  # fmt: skip
+    # Later seeds at the chosen rate (worse by chance) must not flip the choice.
+    rows += [("v0", "validation", "a", "cnn", 1e-2, s, 0.3, 0.1) for s in (1, 2, 3)]
+    cols = ["task", "split", "model", "family", "lr", "seed", "accuracy", "seconds"]
+    assert _best_lrs(pd.DataFrame(rows, columns=cols)) == {"cnn": 1e-2}
+
+
+def test_report_split_half_needs_four_seeds():
+    from skspider.datasets._glyph_zoo import glyph_zoo_report
+
+    runs = _runs(0.05)
+    more = runs.assign(seed=runs["seed"] + 2, accuracy=runs["accuracy"] + 0.01)
+    proxy_train = pd.DataFrame([[2, 1, 0]], columns=["a", "b", "c"])
+    proxy_eval = pd.DataFrame([[2, 1, 0]] * 4, index=["v0", "v1", "t0", "t1"],
+                              columns=["a", "b", "c"])  # fmt: skip
+    assert glyph_zoo_report(runs, proxy_train, proxy_eval)["test"]["split_half_tau_w"] is None
+    four = glyph_zoo_report(pd.concat([runs, more]), proxy_train, proxy_eval)
+    assert 0.5 < four["test"]["split_half_tau_w"] <= 1.0
