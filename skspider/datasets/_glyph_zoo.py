@@ -51,12 +51,14 @@ import time
 import warnings
 from collections.abc import Mapping
 from importlib import resources
+from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 __all__ = ["build_glyph_zoo", "load_glyph_zoo"]
 
@@ -885,6 +887,18 @@ def _eval_tasks(definitions: list[dict], arrays: Mapping[str, np.ndarray]) -> li
     return tasks
 
 
+@validate_params(
+    {
+        "out_dir": [str, os.PathLike, None],
+        "mode": [StrOptions(set(PLANS))],
+        "work_dir": [str, os.PathLike, None],
+        "device": [str],
+        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": [Interval(Integral, 0, None, closed="left")],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def build_glyph_zoo(
     out_dir: str | os.PathLike | None = None,
     *,
@@ -914,10 +928,10 @@ def build_glyph_zoo(
         Where the artifacts go; None: the package's ``skspider/datasets/data/glyph_zoo``,
         where `load_glyph_zoo` looks by default.
     mode : {"full", "tiny"}, default="full"
-        The plan (`PLANS`): the full zoo (about an hour on 2 idle cores, see the module
+        The plan (`PLANS`): the full zoo (an estimated 60-85 minutes on 2 idle cores, see the module
         docstring) or a seconds-long miniature for tests.
     work_dir : path-like, default=None
-        Cache of the stages (about 1 GB for the full plan, mostly features); None:
+        Cache of the stages (1-2 GB for the full plan, mostly features); None:
         ``$XDG_CACHE_HOME/skspider/glyph_zoo_<mode>`` (``~/.cache/...``), outside the
         package.
     device : str, default="auto"
@@ -939,8 +953,6 @@ def build_glyph_zoo(
 
     from .._device import resolve_device
 
-    if mode not in PLANS:
-        raise ValueError(f"mode must be one of {sorted(PLANS)}, got {mode!r}.")
     out = Path(out_dir) if out_dir is not None else _default_dir()
     if work_dir is None:
         cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -982,6 +994,10 @@ def build_glyph_zoo(
     return manifest
 
 
+@validate_params(
+    {"data_dir": [str, os.PathLike, None], "with_features": ["boolean"], "device": [str]},
+    prefer_skip_nested_validation=True,
+)
 def load_glyph_zoo(
     data_dir: str | os.PathLike | None = None,
     *,
@@ -1052,8 +1068,8 @@ def load_glyph_zoo(
     if not manifest_path.exists():
         raise FileNotFoundError(
             f"The glyph zoo is not built: {manifest_path} does not exist. Build it with "
-            "`python benchmarks/build_glyph_zoo.py` (about an hour on 2 CPU cores; minutes "
-            "on a GPU) or `skspider.datasets.build_glyph_zoo(out_dir)`, then pass that "
+            "`python benchmarks/build_glyph_zoo.py` (an estimated 60-85 minutes on 2 idle CPU "
+            "cores, less on a GPU) or `skspider.datasets.build_glyph_zoo(out_dir)`, then pass that "
             "folder as data_dir."
         )
     manifest = json.loads(manifest_path.read_text())
