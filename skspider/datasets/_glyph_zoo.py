@@ -398,6 +398,7 @@ class _Builder:
                 device=self.device,
                 verbose=self.log.verbose - 1,
             )
+            _round_to_half(model)
             n_params = int(sum(p.numel() for p in model.parameters()))
             record = {
                 **spec,
@@ -437,6 +438,7 @@ class _Builder:
         from torch import nn
 
         model.head = nn.Identity()  # the encoder gives features only
+        _round_to_half(model)
         record = {
             "family": enc["family"],
             "width": enc["width"],
@@ -818,6 +820,17 @@ def _torch_load(path: Path) -> dict:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def _round_to_half(model) -> None:
+    """Round the weights to float16 values in place: every later stage (features, truth)
+    then uses exactly the weights the artifacts ship in float16."""
+    import torch
+
+    with torch.no_grad():
+        for t in list(model.parameters()) + list(model.buffers()):
+            if t.is_floating_point():
+                t.copy_(t.half().float())
+
+
 def _half(record: dict) -> dict:
     rec = dict(record)
     rec["state"] = {k: (v.half() if v.is_floating_point() else v) for k, v in rec["state"].items()}
@@ -1021,7 +1034,8 @@ def load_glyph_zoo(
     zoo : sklearn.utils.Bunch
         ``zoo`` (`~skspider.zoo.ModelZoo`, the PTMs in float32, metadata columns family,
         source, n_params, objective, width), ``encoder`` (the general encoder, a
-        `torch.nn.Module` whose ``head`` is an identity), ``validation_tasks`` and
+        `torch.nn.Module` whose ``head`` is an identity: its features are
+        ``extract_features(encoder, images, layer="head")``), ``validation_tasks`` and
         ``test_tasks`` (lists of `~skspider.base.Task`: ``y`` the training labels,
         ``metadata`` the uint8 images, held-out images and labels, domain, style),
         ``truth`` (DataFrame task x PTM: mean fine-tuned accuracy over the seeds at each

@@ -183,3 +183,26 @@ def test_report_split_half_needs_four_seeds():
     assert glyph_zoo_report(runs, proxy_train, proxy_eval)["test"]["split_half_tau_w"] is None
     four = glyph_zoo_report(pd.concat([runs, more]), proxy_train, proxy_eval)
     assert 0.5 < four["test"]["split_half_tau_w"] <= 1.0
+
+
+@pytest.mark.slow
+def test_shipped_weights_reproduce_the_truth(built):
+    import torch
+
+    from skspider.zoo import finetune_accuracy
+
+    data = load_glyph_zoo(built / "out", with_features=False)
+    plan = PLANS["tiny"]
+    name = plan["zoo"][0]["name"]
+    work = torch.load(built / "work" / "ptms" / f"{name}.pt", weights_only=True)["state"]
+    for key, value in data.zoo[name].module.state_dict().items():
+        torch.testing.assert_close(value, work[key].to(value.dtype), rtol=0, atol=0)
+    # One recorded fine-tuning run, redone from the loaded (float16-shipped) weights.
+    run = data.truth_runs.query("split == 'test' and model == @name").iloc[0]
+    task = next(t for t in data.test_tasks if t.name == run["task"])
+    m = task.metadata
+    acc = finetune_accuracy(data.zoo[name], m["images"], task.y, m["test_images"], m["y_test"],
+                            lr=run["lr"], epochs=plan["finetune"]["epochs"],
+                            batch_size=plan["finetune"]["batch_size"],
+                            random_state=int(run["seed"]), device="cpu")  # fmt: skip
+    assert acc == pytest.approx(run["accuracy"], abs=1e-6)
