@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         from pathlib import Path
 
-        plan = dict(full, n_test=0, sources=())
+        plan = dict(full, n_test=0, sources=(), n_validation=n_tasks)
         if args.n_test:
             plan["eval_tasks"] = dict(full["eval_tasks"], n_test=args.n_test)
         b = _Builder(plan, Path(args.out or tmp), torch.device("cpu"), 0, _Log(0))

@@ -59,3 +59,11 @@ def test_bench_zoo_small(tmp_path):
     args = ["--n-samples", "256", "--tasks", "4", "--models", "3", "--repeats", "1"]
     text = _run([BENCH / "bench_zoo.py", *args, "--proxy-repeats", "1"], tmp_path)
     assert "Proxy ranks" in text
+
+
+@pytest.mark.slow
+def test_glyph_zoo_probe_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    text = _run([BENCH / "glyph_zoo_probe.py", "--quick", "--threads", "1", "--json", "p.json"],
+                tmp_path)  # fmt: skip
+    assert "ceiling tau_w" in text and (tmp_path / "p.json").exists()
