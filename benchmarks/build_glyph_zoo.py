@@ -10,7 +10,7 @@ build. See ``docs/glyph_zoo.rst`` for the design, the time plan and the probe fi
 Usage::
 
     python benchmarks/build_glyph_zoo.py                      # the full zoo, into the package
-    python benchmarks/build_glyph_zoo.py --threads 1          # on a machine others load
+    python benchmarks/build_glyph_zoo.py --threads 1 --jobs 2   # 2 idle cores (recommended)
     python benchmarks/build_glyph_zoo.py --quick --out /tmp/gz  # the tiny plan (seconds)
 """
 
@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", default=None, help="stage cache (default: next to --out)")
     parser.add_argument("--device", default="auto", help="torch device (default: auto)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="processes for the fine-tuning stage (CPU); 2 on a 2-core machine",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="write the manifest here too")
     parser.add_argument("-q", "--quiet", action="store_true")
@@ -46,6 +52,7 @@ def main(argv: list[str] | None = None) -> dict:
         work_dir=args.work,
         device=args.device,
         n_threads=args.threads,
+        n_jobs=args.jobs,
         random_state=args.seed,
         verbose=0 if args.quiet else (2 if args.verbose else 1),
     )

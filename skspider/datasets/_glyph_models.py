@@ -100,7 +100,6 @@ def _body(family: str, width: int) -> tuple[nn.Module, int]:
     if family == "vgg":
         return nn.Sequential(
             *_conv_bn(1, w),
-            *_conv_bn(w, w),
             nn.MaxPool2d(2),
             *_conv_bn(w, 2 * w),
             *_conv_bn(2 * w, 2 * w),
@@ -113,7 +112,7 @@ def _body(family: str, width: int) -> tuple[nn.Module, int]:
         ), 4 * w
     if family == "resnet":
         return nn.Sequential(
-            *_conv_bn(1, w),
+            *_conv_bn(1, w, stride=2),
             _Block(w, w, 1),
             _Block(w, 2 * w, 2),
             _Block(2 * w, 4 * w, 2),
@@ -131,8 +130,8 @@ def _body(family: str, width: int) -> tuple[nn.Module, int]:
             ]
 
         return nn.Sequential(
-            *_conv_bn(1, w),
-            *sep(w, 2 * w, 2),
+            *_conv_bn(1, w, stride=2),
+            *sep(w, 2 * w, 1),
             *sep(2 * w, 2 * w, 1),
             *sep(2 * w, 4 * w, 2),
             *sep(4 * w, 4 * w, 1),
@@ -147,7 +146,9 @@ def _body(family: str, width: int) -> tuple[nn.Module, int]:
 
 
 #: Architecture families; ``width`` is the hidden width (mlp), the first layer's channels
-#: (lenet, vgg, resnet, mobilenet) or the token width (vit).
+#: (lenet, vgg, resnet, mobilenet) or the token width (vit). For CPU budgets, only LeNet and
+#: VGG convolve at full 32x32 resolution (one layer each before pooling); the ResNet and
+#: MobileNet stems have stride 2 (16x16 maps, as the ViT's 4x4 patches give 8x8 tokens).
 FAMILIES = ("mlp", "lenet", "vgg", "resnet", "mobilenet", "vit")
 
 
