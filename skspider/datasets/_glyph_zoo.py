@@ -5,28 +5,34 @@ folder so that an interrupted build resumes where it stopped; `load_glyph_zoo` r
 artifacts back (checksums verified). The design and its measured figures are documented in
 ``docs/glyph_zoo.rst``.
 
-Time plan of the full build (``mode="full"``) on the 2-core development machine, from the
-per-unit costs measured by the design probes (one torch thread under a load average of 8 to
-18, then scaled to an idle machine by the factor of about 20 measured between the same
-fine-tuning runs there and the issue's idle probe: LeNet 3.4 s vs 0.19 s, ResNet 42 s vs
-1.9 s); ``build_glyph_zoo`` prints and records the real figures:
+Time plan of the full build (``mode="full"``, ``--jobs 2``) on the 2-core development
+machine, idle. Measured here (one torch thread, load average 6-7): one fine-tuning run of
+15 epochs on a 19-way, 190-image task costs, in CPU seconds, LeNet-8 1.9, LeNet-16 3.9,
+ResNet-16 3.5, ResNet-8 1.8, MobileNet-16 4.0, VGG-16 6.4, MLP-128 0.3, ViT-48 7.5: 89 s
+for the whole zoo (wall time 179 s under that load). The evaluation tasks average 12.5
+ways (about 59 CPU-s per task and seed for the zoo); CPU time measured under load is
+inflated by sharing, so the figures below take it as 1 to 1.5 times the idle cost:
 
 ========== ============================================================== ==========
 stage      work                                                           minutes
 ========== ============================================================== ==========
 render     6 sources x <=120 classes x 110 images; 32 evaluation tasks    1-2
-pretrain   26 PTMs x 1000 steps of 64 images (about 0.5 s per step of     9-12
-           the whole zoo; SimCLR counts twice)
-encoder    ResNet-24 on the union of the sources, 2000 steps              2-3
+           (the 32 tasks: 13 s measured)
+pretrain   26 PTMs x 600 steps of 64 images (13.5 fine-tuning runs'       12-20
+           worth each, SimCLR twice that), one process
+encoder    ResNet-24 on the union of the sources, 1200 steps              2-3
 features   26 PTMs + encoder over 6 pools (about 30,000 images) and the   3-5
-           32 evaluation tasks
+           32 evaluation tasks (forward passes only)
 proxy      200 training tasks x 26 PTMs x 4 estimators                    3-6
-truth      26 PTMs x (8 validation tasks x 3 rates x 1 seed + 32 tasks    40-55
-           x 4 seeds at the chosen rate, less the seed already run):
-           144 (task, seed) passes of about 17 s for the whole zoo
+truth      26 PTMs x 144 (task, seed) passes (8 validation tasks x 3      47-71
+           rates x 1 seed, then 32 tasks x 4 seeds at the chosen rate,
+           less the seed already run); 2 processes
 ranker     SpiderRanker on 200 tasks; artifacts and checksums             1
-total                                                                     60-85
+total                                                                     70-110
 ========== ============================================================== ==========
+
+The upper end comes near the 2 hours allowed: the build prints its progress and an
+estimate of the time left, records every stage's seconds, and resumes where it stopped.
 
 Design rules, decided on validation tasks only (``benchmarks/glyph_zoo_probe.py``, 6 PTMs
 of equal capacity from different sources, 8 validation tasks, docs/glyph_zoo.rst): two
@@ -955,8 +961,8 @@ def build_glyph_zoo(
         Where the artifacts go; None: the package's ``skspider/datasets/data/glyph_zoo``,
         where `load_glyph_zoo` looks by default.
     mode : {"full", "tiny"}, default="full"
-        The plan (`PLANS`): the full zoo (an estimated 60-85 minutes on 2 idle cores, see the module
-        docstring) or a seconds-long miniature for tests.
+        The plan (`PLANS`): the full zoo (an estimated 70-110 minutes on 2 idle cores
+        with ``n_jobs=2``, see the module docstring) or a seconds-long miniature for tests.
     work_dir : path-like, default=None
         Cache of the stages (1-2 GB for the full plan, mostly features); None:
         ``$XDG_CACHE_HOME/skspider/glyph_zoo_<mode>`` (``~/.cache/...``), outside the
@@ -1102,7 +1108,7 @@ def load_glyph_zoo(
     if not manifest_path.exists():
         raise FileNotFoundError(
             f"The glyph zoo is not built: {manifest_path} does not exist. Build it with "
-            "`python benchmarks/build_glyph_zoo.py` (an estimated 60-85 minutes on 2 idle CPU "
+            "`python benchmarks/build_glyph_zoo.py` (an estimated 70-110 minutes on 2 idle CPU "
             "cores, less on a GPU) or `skspider.datasets.build_glyph_zoo(out_dir)`, then pass that "
             "folder as data_dir."
         )
