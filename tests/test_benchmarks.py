@@ -65,3 +65,10 @@ def test_bench_rankers_quick(tmp_path):
     text = _run([BENCH / "bench_rankers.py", "--quick", "--json", "r.json"], tmp_path)
     assert "| setting | oracle | prior | metadata | ridge | nearest | spider |" in text
     assert (tmp_path / "r.json").exists()
+
+
+def test_glyph_zoo_probe_quick(tmp_path):
+    pytest.importorskip("matplotlib")
+    text = _run([BENCH / "glyph_zoo_probe.py", "--quick", "--threads", "1", "--json", "p.json"],
+                tmp_path)  # fmt: skip
+    assert "ceiling tau_w" in text and (tmp_path / "p.json").exists()

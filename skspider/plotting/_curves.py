@@ -16,7 +16,8 @@ def _training_curves(estimator: Any) -> dict:
 
     Reads the attributes `~skspider.spider.SpiderRanker` sets today: ``loss_curve_`` (mean
     training loss per epoch, over every ``fit`` of a ``warm_start`` run), and from the last
-    ``fit`` only ``n_iter_`` (epochs run), ``validation_scores_`` (tau_w of the held-out
+    ``fit`` only ``n_epochs_`` (epochs run; ``n_iter_`` counts optimiser steps),
+    ``validation_scores_`` (tau_w of the held-out
     tasks per epoch, with ``early_stopping``) and ``best_epoch_`` (0-based, within that
     ``fit``). A `~skspider.spider.RerankTransformer` or a `~sklearn.pipeline.Pipeline` is
     looked through to the ranker it wraps.
@@ -41,7 +42,7 @@ def _training_curves(estimator: Any) -> dict:
     loss = np.asarray(inner.loss_curve_, dtype=np.float64)
     x = np.arange(1, loss.shape[0] + 1)
     # validation_scores_ and best_epoch_ cover the last fit: its epochs end the loss curve.
-    offset = loss.shape[0] - int(getattr(inner, "n_iter_", loss.shape[0]))
+    offset = loss.shape[0] - int(getattr(inner, "n_epochs_", loss.shape[0]))
     validation = np.asarray(getattr(inner, "validation_scores_", None) or [], dtype=np.float64)
     best = getattr(inner, "best_epoch_", None)
     return {
@@ -95,7 +96,7 @@ class TrainingCurveDisplay:
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(20, 4))
     >>> Y = np.c_[X[:, 0], -X[:, 0]]
-    >>> ranker = SpiderRanker(d_model=8, max_epochs=6, early_stopping=True,
+    >>> ranker = SpiderRanker(d_model=8, max_iter=60, early_stopping=True,
     ...                       random_state=0).fit(X, Y)
     >>> disp = TrainingCurveDisplay.from_estimator(ranker)
     >>> disp.loss_line_.get_xdata().tolist()

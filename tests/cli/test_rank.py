@@ -6,6 +6,7 @@ import json
 import joblib
 import numpy as np
 import pytest
+from sklearn.frozen import FrozenEstimator
 
 from skspider.base import Task
 from skspider.cli import main
@@ -153,7 +154,7 @@ def spider_file(tmp_path_factory):
         for _ in range(12)
     ]
     Y = pd.DataFrame(rng.normal(size=(12, 3)), columns=models)
-    ranker = SpiderRanker(d_model=8, max_epochs=2, random_state=0).fit(tasks, Y)
+    ranker = SpiderRanker(d_model=8, max_iter=10, random_state=0).fit(tasks, Y)
     path = tmp_path_factory.mktemp("ranker") / "spider.joblib"
     joblib.dump(ranker, path)
     return path, ranker
@@ -182,7 +183,8 @@ def test_ranker_file_with_encoder_features(spider_file, tmp_path, capsys):
 
 def test_rerank_file_runs_only_the_top_k_ptms(spider_file, raw_task, zoo_file, tmp_path, capsys):
     _, ranker = spider_file
-    rerank = RerankTransformer(ranker, k=1, prefit=True).fit(np.zeros((1, 6)), np.zeros((1, 3)))
+    frozen = FrozenEstimator(ranker)
+    rerank = RerankTransformer(frozen, k=1).fit(np.zeros((1, 6)), np.zeros((1, 3)))
     joblib.dump(rerank, tmp_path / "rerank.joblib")
     X, y = raw_task
     argv = [

@@ -18,11 +18,12 @@ def data():
 
 def test_curves_of_a_spider_ranker_with_early_stopping(data):
     X, Y = data
-    ranker = SpiderRanker(d_model=8, max_epochs=5, early_stopping=True, random_state=0)
+    ranker = SpiderRanker(d_model=8, max_iter=40, early_stopping=True, random_state=0)
     ranker.fit(X, Y)
     disp = TrainingCurveDisplay.from_estimator(ranker)
     np.testing.assert_allclose(disp.loss_line_.get_ydata(), ranker.loss_curve_)
-    np.testing.assert_array_equal(disp.loss_line_.get_xdata(), np.arange(1, 6))
+    assert ranker.n_epochs_ > 1
+    np.testing.assert_array_equal(disp.loss_line_.get_xdata(), np.arange(1, ranker.n_epochs_ + 1))
     np.testing.assert_allclose(disp.validation_line_.get_ydata(), ranker.validation_scores_)
     assert disp.validation_ax_ is not disp.ax_
     assert disp.best_line_.get_xdata()[0] == ranker.best_epoch_ + 1
@@ -33,26 +34,28 @@ def test_warm_start_validation_sits_on_the_last_fit(data):
     X, Y = data
     ranker = SpiderRanker(
         d_model=8,
-        max_epochs=3,
+        max_iter=24,
         early_stopping=True,
         warm_start=True,
         n_iter_no_change=10,
         random_state=0,
     )
-    ranker.fit(X, Y).fit(X, Y)
+    first = ranker.fit(X, Y).n_epochs_
+    last = ranker.fit(X, Y).n_epochs_
     curves = _training_curves(ranker)
-    assert curves["loss"].shape == (6,)
-    np.testing.assert_array_equal(curves["validation_x"], [4, 5, 6])
-    assert curves["best"] == 3 + ranker.best_epoch_ + 1
+    assert curves["loss"].shape == (first + last,)
+    np.testing.assert_array_equal(curves["validation_x"], first + np.arange(1, last + 1))
+    assert curves["best"] == first + ranker.best_epoch_ + 1
 
 
 def test_wrapped_rankers_are_looked_through(data):
     X, Y = data
-    spider = SpiderRanker(d_model=8, max_epochs=2, random_state=0)
+    spider = SpiderRanker(d_model=8, max_iter=10, random_state=0)
     rerank = RerankTransformer(spider, k=1).fit(X, Y)
     disp = TrainingCurveDisplay.from_estimator(make_pipeline(rerank))
     np.testing.assert_allclose(disp.loss_line_.get_ydata(), rerank.ranker_.loss_curve_)
-    assert disp.validation_line_ is None and disp.best_line_.get_xdata()[0] == 2
+    last = rerank.ranker_.n_epochs_  # no early stopping: the last epoch is kept
+    assert disp.validation_line_ is None and disp.best_line_.get_xdata()[0] == last
 
 
 def test_unfitted_and_curveless_rankers_are_refused():
