@@ -13,7 +13,7 @@ pytest.importorskip("matplotlib")
 from skspider.base import Task
 from skspider.datasets import load_glyph_zoo
 from skspider.datasets._glyph_zoo import ARTIFACTS, PLANS
-from skspider.zoo import ModelZoo
+from skspider.zoo import ModelZoo, extract_features
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "build_glyph_zoo.py"
 
@@ -68,7 +68,7 @@ def test_tiny_build_loads_with_everything(built):
     assert all(list(lrs) == [data.best_lr[fam]] for fam, lrs in test_lrs.items())
     # An unsupervised PTM has no source head: features but no source probabilities.
     ae = next(n for n in names if n.endswith("-ae"))
-    out = data.zoo.extract(task.metadata["images"], device="cpu")
+    out = extract_features(data.zoo, task.metadata["images"], device="cpu")
     assert out[ae].probas is None and out[names[0]].probas is not None
     assert json.loads((built / "m.json").read_text())["checksums"]
 
