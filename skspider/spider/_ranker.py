@@ -103,6 +103,12 @@ class SpiderRanker(BaseRanker):
         Tied labels in the Plackett-Luce loss: "first" breaks them by model index (the lower
         index ranks first, a stable sort, as the released code's sort), "breslow" treats
         tied models as exchangeable. NaN labels (unknown) are always left out.
+    head : {"linear", "bilinear"}, default="linear"
+        The read-out of the block. "linear": the authors' shared ``Linear(d, 1)`` on the
+        normalised PTM row ``h_m``. "bilinear": adds a per-PTM term ``(U p_m)^T h_m`` with a
+        learned ``d x d`` matrix ``U`` (zero at the start), so each PTM gets its own linear
+        read-out of the attended task tokens; with the shared read-out alone the task tokens
+        contribute the same scalar to every PTM, re-weighted only by its attention.
     standardize : bool, default=True
         Standardise every feature of the task tokens by its mean and standard deviation
         over the training tokens (learned in ``fit``, applied to every input after). The
@@ -120,8 +126,8 @@ class SpiderRanker(BaseRanker):
     tol : float, default=1e-4
         Smallest improvement of the validation score that counts.
     warm_start : bool, default=False
-        Continue training the existing network on the next ``fit`` (when the inputs, models
-        and ``d_model`` are unchanged) for another ``max_iter`` steps instead of starting
+        Continue training the existing network on the next ``fit`` (when the inputs, models,
+        ``d_model`` and ``head`` are unchanged) for another ``max_iter`` steps instead of starting
         afresh. The optimiser and its schedule restart; the token standardisation is kept.
     device : str or torch.device, default="auto"
         "cpu", "cuda", "cuda:<i>" or "auto" (CUDA when available, else the CPU): the default
@@ -215,6 +221,7 @@ class SpiderRanker(BaseRanker):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_specific_tokens": [Interval(Integral, 0, None, closed="left")],
         "ties": [StrOptions({"first", "breslow"})],
+        "head": [StrOptions({"linear", "bilinear"})],
         "standardize": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -238,6 +245,7 @@ class SpiderRanker(BaseRanker):
         batch_size: int = 16,
         max_specific_tokens: int = 10,
         ties: Literal["first", "breslow"] = "first",
+        head: Literal["linear", "bilinear"] = "linear",
         standardize: bool = True,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -257,6 +265,7 @@ class SpiderRanker(BaseRanker):
         self.batch_size = batch_size
         self.max_specific_tokens = max_specific_tokens
         self.ties = ties
+        self.head = head
         self.standardize = standardize
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -300,6 +309,7 @@ class SpiderRanker(BaseRanker):
             "batch_size": 16,
             "max_specific_tokens": 10,
             "ties": "first",
+            "head": "linear",
             "standardize": False,
         }
 
@@ -359,7 +369,12 @@ class SpiderRanker(BaseRanker):
         device = resolve_device(self.device)
         self._terms_cache = None  # the weights are about to change
         previous = (
-            (self.n_features_in_, list(self.models_), self.module_.d_model)
+            (
+                self.n_features_in_,
+                list(self.models_),
+                self.module_.d_model,
+                getattr(self.module_, "head_type", "linear"),
+            )
             if self.warm_start and hasattr(self, "module_")
             else None
         )
@@ -369,7 +384,7 @@ class SpiderRanker(BaseRanker):
         rng, generator, init_generator = self._generators(device)
         specific = self._specific_tokens(tasks)
 
-        warm = previous == (self.n_features_in_, list(self.models_), self.d_model)
+        warm = previous == (self.n_features_in_, list(self.models_), self.d_model, self.head)
         if not (warm and hasattr(self, "token_mean_")):  # a warm start keeps its scaling
             self.token_mean_, self.token_scale_ = None, None
             if self.standardize:
@@ -397,6 +412,7 @@ class SpiderRanker(BaseRanker):
                 self.dropout,
                 widths,
                 init_generator,
+                head=self.head,
             ).to(device)
             self.loss_curve_ = []
         self.specific_widths_ = {
@@ -408,6 +424,7 @@ class SpiderRanker(BaseRanker):
             "d_model": self.d_model,
             "dropout": self.dropout,
             "specific_widths": dict(module.specific_widths),
+            "head": module.head_type,
         }
         module.dropout = self.dropout
         self.module_ = module
