@@ -107,7 +107,8 @@ def test_bilinear_fits_a_per_ptm_linear_function_the_linear_head_cannot():
 
 def test_paper_params_keep_the_released_head():
     assert SpiderRanker.paper_params()["head"] == "linear"
-    assert SpiderRanker().get_params()["head"] == "linear"
+    # The default is the bilinear head (chosen by docs/spider_defaults_study.md).
+    assert SpiderRanker().get_params()["head"] == "bilinear"
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +135,7 @@ def test_bilinear_add_models_learns_the_new_token_only(fitted_bilinear):
     ranker.add_models(X[40:48], Y_new.iloc[40:48], max_iter=30, lr=1e-2)
     after = ranker.predict(X[40:])
     assert after.shape == (20, 5) and np.isfinite(after).all()
-    np.testing.assert_allclose(after[:, :4], before, rtol=1e-6)
+    np.testing.assert_allclose(after[:, :4], before, rtol=1e-6, atol=1e-5)
     for k, v in ranker.module_.state_dict().items():
         if k != "model_tokens":
             assert torch.equal(v, frozen[k]), k
