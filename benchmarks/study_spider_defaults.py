@@ -185,7 +185,8 @@ def main(argv=None):
     parser.add_argument("--lr", nargs="*", type=float, default=[1e-3, 3e-3, 1e-2])
     parser.add_argument("--max-iter", nargs="*", type=int, default=[500, 1000, 2000])
     parser.add_argument("--head", nargs="*", default=["linear"], choices=["linear", "bilinear"],
-                        help="SpiderRanker read-outs of the grid stage")  # fmt: skip
+                        help="SpiderRanker read-outs of the grid stage (default: linear, "
+                             "the head of the first grid of the committed study)")  # fmt: skip
     parser.add_argument("--config", type=json.loads, default={},
                         help="SpiderRanker parameters of the later stages (JSON)")  # fmt: skip
     parser.add_argument("--n-sizes", type=int, default=len(SIZES))
