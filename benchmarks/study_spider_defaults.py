@@ -12,7 +12,7 @@ Stages (``--stages``):
 
 * ``grid``: 200 training tasks x 20 PTMs x 64-d tokens, strong interaction (1.0) of both
   forms (``linear`` in the mean token, ``set_max`` in the set of class tokens); every
-  combination of ``--d-model``, ``--lr`` and ``--max-iter``.
+  combination of ``--head``, ``--d-model``, ``--lr`` and ``--max-iter``.
 * ``sizes``: one configuration (``--config``, default: the class defaults) on problems of
   other sizes: 50 and 1000 training tasks, 10 and 100 PTMs, token widths 16 and 3072.
 * ``rerank``: re-ranking modes (``reorder="all"`` vs ``"top_k"``) and k on a problem with
@@ -88,10 +88,12 @@ def stage_grid(args, log):
         )
         base = _baselines(p)
         log(f"grid {form}: baselines {base}")
-        for d, lr, n in itertools.product(args.d_model, args.lr, args.max_iter):
-            r = _spider(p, {"d_model": d, "lr": lr, "max_iter": n}, seed=0)
-            rows.append({"form": form, "d_model": d, "lr": lr, "max_iter": n, **r, **base})
-            log(f"grid {form} d={d} lr={lr:g} max_iter={n}: {r}")
+        for head, d, lr, n in itertools.product(args.head, args.d_model, args.lr, args.max_iter):
+            r = _spider(p, {"head": head, "d_model": d, "lr": lr, "max_iter": n}, seed=0)
+            rows.append(
+                {"form": form, "head": head, "d_model": d, "lr": lr, "max_iter": n, **r, **base}
+            )
+            log(f"grid {form} head={head} d={d} lr={lr:g} max_iter={n}: {r}")
     return rows
 
 
@@ -141,12 +143,13 @@ def _markdown(results) -> str:
     lines.append(f"Machine: {results['machine']}. Command: `{results['command']}`.")
     if "grid" in results:
         lines += ["", "## Grid (200 training tasks x 20 PTMs x 64-d, strong interaction)", ""]
-        lines.append("| form | d_model | lr | max_iter | spider tau_w | prior | ridge | nearest "
-                     "| fit s | CPU s |")  # fmt: skip
-        lines.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        lines.append("| form | head | d_model | lr | max_iter | spider tau_w | prior | ridge "
+                     "| nearest | fit s | CPU s |")  # fmt: skip
+        lines.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for r in results["grid"]:
             lines.append(
-                f"| {r['form']} | {r['d_model']} | {r['lr']:g} | {r['max_iter']} | "
+                f"| {r['form']} | {r.get('head', 'linear')} | {r['d_model']} | {r['lr']:g} | "
+                f"{r['max_iter']} | "
                 f"{r['tau_w']:.3f} | {r['prior']:.3f} | {r['ridge']:.3f} | {r['nearest']:.3f} "
                 f"| {r.get('fit_s', float('nan')):.1f} | {r.get('cpu_s', float('nan')):.1f} |"
             )
@@ -181,6 +184,9 @@ def main(argv=None):
     parser.add_argument("--d-model", nargs="*", type=int, default=[32, 64, 128, 256])
     parser.add_argument("--lr", nargs="*", type=float, default=[1e-3, 3e-3, 1e-2])
     parser.add_argument("--max-iter", nargs="*", type=int, default=[500, 1000, 2000])
+    parser.add_argument("--head", nargs="*", default=["linear"], choices=["linear", "bilinear"],
+                        help="SpiderRanker read-outs of the grid stage (default: linear, "
+                             "the head of the first grid of the committed study)")  # fmt: skip
     parser.add_argument("--config", type=json.loads, default={},
                         help="SpiderRanker parameters of the later stages (JSON)")  # fmt: skip
     parser.add_argument("--n-sizes", type=int, default=len(SIZES))

@@ -16,7 +16,14 @@ row is ever used, so this module computes that row alone, for all PTMs at once:
 
 Everything else is the released block: 1 head, Q/K/V without bias, scaled by sqrt(d),
 dropout on attention weights and on the output, output linear, residual, post-LayerNorm, no
-feed-forward; readout LayerNorm then Linear(d, 1).
+feed-forward; readout LayerNorm then Linear(d, 1) (``head="linear"``).
+
+``head="bilinear"`` adds a per-PTM read-out: ``score_m = (w + U p_m)^T LN(h_m) + b``. With the
+shared ``w`` alone, the values are shared by all PTMs, so ``w^T W_o W_v t_j`` is one scalar per
+task token for every PTM and a PTM can only re-weight these scalars through its attention
+weights; ``U p_m`` gives each PTM its own linear function of the attended task tokens (what a
+per-PTM ridge on the mean token expresses). ``U`` starts at zero, so the initial network is
+the linear one.
 
 Randomness (initialisation, dropout) only ever comes from a `torch.Generator` passed in, never
 from torch's global generator.
@@ -105,6 +112,9 @@ class SpiderNetwork(nn.Module):
         For each model index with PTM-specific tokens, their width (one projection each).
     generator : torch.Generator, optional
         Source of the initial weights.
+    head : {"linear", "bilinear"}, default="linear"
+        The read-out: the released shared ``Linear(d, 1)``, or that plus the per-PTM term
+        ``(U p_m)^T LN(h_m)`` (see the module docstring).
     """
 
     def __init__(
@@ -115,8 +125,12 @@ class SpiderNetwork(nn.Module):
         dropout: float,
         specific_widths: Mapping[int, int] | None = None,
         generator: torch.Generator | None = None,
+        head: str = "linear",
     ):
         super().__init__()
+        if head not in ("linear", "bilinear"):
+            raise ValueError(f"head must be 'linear' or 'bilinear', got {head!r}.")
+        self.head_type = head
         self.n_features = n_features
         self.d_model = d_model
         self.dropout = dropout
@@ -130,6 +144,11 @@ class SpiderNetwork(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.head_norm = nn.LayerNorm(d_model)
         self.head = _linear(d_model, 1)
+        # The per-PTM read-out map U (d x d); only in the bilinear head, so the linear head's
+        # parameters (and its state_dict) are the released ones.
+        self.head_bilinear = (
+            nn.Parameter(torch.empty(d_model, d_model)) if head == "bilinear" else None
+        )
         self.specific_proj = nn.ModuleDict(
             {str(m): _linear(w, d_model) for m, w in sorted(self.specific_widths.items())}
         )
@@ -150,6 +169,9 @@ class SpiderNetwork(nn.Module):
             self.out_proj.bias.zero_()
             self.norm.reset_parameters()
             self.head_norm.reset_parameters()
+            if self.head_bilinear is not None:
+                # Zero: training starts from the linear head (and draws nothing more).
+                self.head_bilinear.zero_()
 
     # -- pieces -----------------------------------------------------------------------------
     def _ov(self, x: torch.Tensor) -> torch.Tensor:
@@ -297,5 +319,8 @@ class SpiderNetwork(nn.Module):
             )
 
         h = _dropout(ctx + self.out_proj.bias, self.dropout, self.training, generator)
-        h = self.norm(p + h)
-        return self.head(self.head_norm(h)).squeeze(-1)
+        h = self.head_norm(self.norm(p + h))
+        score = self.head(h).squeeze(-1)
+        if self.head_bilinear is not None:
+            score = score + ((p @ self.head_bilinear.T) * h).sum(-1)
+        return score

@@ -33,8 +33,9 @@ def test_new_model_is_ranked_sensibly(setup):
     ranker.add_models(X[40:48], Y_new.iloc[40:48], max_iter=30, lr=1e-2)
     assert list(ranker.models_) == ["a", "b", "c", "d", "new"] and ranker.n_models_ == 5
     after = ranker.predict(X[48:])
-    # Old models: untouched network, identical scores.
-    np.testing.assert_allclose(after[:, :4], before[8:], rtol=1e-6)
+    # Old models: untouched network, identical scores (up to float32 rounding, which the
+    # bilinear head's matrix products over 4 or 5 PTMs may round differently).
+    np.testing.assert_allclose(after[:, :4], before[8:], rtol=1e-6, atol=1e-5)
     for k, v in ranker.module_.state_dict().items():
         if k != "model_tokens":
             assert torch.equal(v, frozen[k]), k
