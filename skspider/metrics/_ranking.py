@@ -134,8 +134,11 @@ def _summarise(
     return float(np.average(arr[kept], weights=w))
 
 
-@validate_params({"Y_score": ["array-like"]}, prefer_skip_nested_validation=True)
-def rank_scores(Y_score) -> np.ndarray:
+@validate_params(
+    {"Y_score": ["array-like"], "nan_policy": [StrOptions({"raise", "last"})]},
+    prefer_skip_nested_validation=True,
+)
+def rank_scores(Y_score, *, nan_policy: str = "raise") -> np.ndarray:
     """Integer ranks of the models from their scores, task by task: 1 = best.
 
     Tied scores share the smallest rank of their group (competition ranking: 1, 2, 2, 4).
@@ -146,7 +149,10 @@ def rank_scores(Y_score) -> np.ndarray:
     Parameters
     ----------
     Y_score : array-like of shape (n_tasks, n_models) or (n_models,)
-        Scores, larger = better (the output of a ranker's ``predict``). Must be finite.
+        Scores, larger = better (the output of a ranker's ``predict``). Never infinite.
+    nan_policy : {"raise", "last"}, default="raise"
+        What a NaN score (a model left unscored) means: an error, or a rank after every
+        scored model of its task (NaN models share that rank).
 
     Returns
     -------
@@ -165,13 +171,17 @@ def rank_scores(Y_score) -> np.ndarray:
            [1, 3, 1]])
     >>> rank_scores([0.2, 0.9, 0.5])
     array([3, 1, 2])
+    >>> rank_scores([0.2, float("nan"), 0.5], nan_policy="last")
+    array([2, 3, 1])
     """
     one_d = np.ndim(Y_score) == 1
     if one_d:
         Y_score = np.asarray(Y_score.to_numpy() if _is_series(Y_score) else Y_score)[None, :]
-    S, _ = check_performance_matrix(Y_score, name="Y_score", allow_nan=False)
+    S, _ = check_performance_matrix(Y_score, name="Y_score", allow_nan=nan_policy == "last")
     if S.shape[1] == 0:
         raise ValueError("Y_score has no models (0 columns).")
+    # NaN as -inf ranks after every scored model; ties among them share one rank.
+    S = np.where(np.isnan(S), -np.inf, S)
     ranks = stats.rankdata(-S, method="min", axis=1).astype(np.int64)
     return ranks[0] if one_d else ranks
 

@@ -6,12 +6,12 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 import numpy as np
-from scipy import stats
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker, check_performance_matrix, check_task_sequence
+from ..metrics import rank_scores
 from ._engine import _score_zoo, seed_estimators
 from ._logme import LogME
 from ._lookup import get_estimator
@@ -240,10 +240,7 @@ class TransferabilityRanker(BaseRanker):
         -------
         ranks : ndarray of shape (n_tasks, n_models), int
         """
-        scores = self.predict(X)
-        # NaN as -inf ranks after every scored PTM; ties among them share one rank.
-        filled = np.where(np.isnan(scores), -np.inf, scores)
-        return stats.rankdata(-filled, method="min", axis=1).astype(np.int64)
+        return rank_scores(self.predict(X), nan_policy="last")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -333,3 +333,14 @@ def test_rank_scores():
         rank_scores([[1.0, np.nan]])
     with pytest.raises(ValueError, match="infinity"):
         rank_scores([[1.0, np.inf]])
+
+
+def test_rank_scores_nan_policy():
+    # An unscored model (NaN) is an error by default, and ranks after every scored model
+    # with nan_policy="last"; NaN models share that rank.
+    with pytest.raises(ValueError, match="NaN"):
+        rank_scores([[0.2, np.nan, 0.5]])
+    np.testing.assert_array_equal(
+        rank_scores([[0.2, np.nan, 0.5, np.nan], [1.0, 2.0, 3.0, 0.0]], nan_policy="last"),
+        [[2, 3, 1, 3], [3, 2, 1, 4]],
+    )
