@@ -680,6 +680,15 @@ def make_task(
         raise ValueError(f"y must be a non-empty 1-D or 2-D array, got shape {y_arr.shape}.")
     if X is not None and np.shape(X)[0] != y_arr.shape[0]:
         raise ValueError(f"X has {np.shape(X)[0]} rows but y has {y_arr.shape[0]} labels.")
+    # Refuse a length mismatch before running every PTM over the data (a DataLoader's len()
+    # counts batches, and an iterable has none: those are checked after extraction).
+    from torch.utils.data import DataLoader
+
+    n_data = None if isinstance(data, DataLoader) else _Batches._len(data)
+    if n_data is not None and n_data != y_arr.shape[0]:
+        raise ValueError(
+            f"data has {n_data} samples but y has {y_arr.shape[0]} labels; they must match."
+        )
     out = extract_features(
         zoo,
         data,

@@ -282,6 +282,13 @@ def test_make_task_builds_lazy_pools(tmp_path, data):
     assert isinstance(eager.model_features["a"], np.ndarray)
     with pytest.raises(ValueError, match="40 samples but y has 39"):
         make_task(zoo, data, y[:39], device="cpu")
+    # The mismatch is refused before any PTM runs over the data.
+    calls = []
+    hook = zoo["a"].module.register_forward_hook(lambda *_: calls.append(1))
+    with pytest.raises(ValueError, match="40 samples but y has 39"):
+        make_task(zoo, data, y[:39], device="cpu")
+    hook.remove()
+    assert calls == []
     with pytest.raises(ValueError, match="X has 2 rows"):
         make_task(zoo, data, y, X=general[:2], device="cpu")
     with pytest.raises(ValueError, match="batch_size"):
