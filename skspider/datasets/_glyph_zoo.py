@@ -27,7 +27,7 @@ proxy      200 training tasks x 26 PTMs x 4 estimators                    3-6
 truth      26 PTMs x 144 (task, seed) passes (8 validation tasks x 3      47-71
            rates x 1 seed, then 32 tasks x 4 seeds at the chosen rate,
            less the seed already run); 2 processes
-ranker     SpiderRanker on 200 tasks; artifacts and checksums             1
+ranker     SpiderRanker on 200 tasks with PTM-specific tokens; artifacts  1-3
 total                                                                     70-110
 ========== ============================================================== ==========
 
@@ -657,11 +657,21 @@ class _Builder:
 
         from skspider.spider import SpiderRanker
 
+        from skspider.tasks import TaskTokenizer
+
         proxy = pd.read_csv(self.work / "proxy_train.csv", index_col=0)
         with np.load(self.work / "tokens_train.npz") as data:
-            tokens = [data[name] for name in proxy.index]
+            tokens = {name: data[name] for name in data.files}
+        # The training tasks again (their features are cached), now with each PTM's own class
+        # centroids: trained with them, the ranker can re-rank a new task's top-k PTMs from
+        # their forward passes (RerankTransformer), as the authors' released training does.
+        tasks = self.train_tasks()
+        train = TaskTokenizer(model_tokens=True).fit(tasks).transform(tasks)
+        for task in train:  # the shipped general tokens are these tasks' tokens
+            if not np.allclose(tokens[task.name], task.tokens, atol=1e-5):
+                raise RuntimeError(f"training task {task.name} no longer matches its tokens")
         ranker = SpiderRanker(**self.plan["ranker"], random_state=self.seed)
-        ranker.fit(tokens, proxy)
+        ranker.fit(train, proxy.loc[[t.name for t in train]])
         _atomic_save(ranker, self.work / "ranker.joblib", lambda o, p: joblib.dump(o, p))
 
     def artifacts(self, out: Path, mode: str) -> None:

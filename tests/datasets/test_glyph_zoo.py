@@ -61,6 +61,8 @@ def test_tiny_build_loads_with_everything(built):
     assert data.proxy_train.shape == (plan["train_tasks"]["n"], len(names))
     assert len(data.train_tokens) == plan["train_tasks"]["n"]
     assert data.ranker.predict(data.train_tokens[:2]).shape == (2, len(names))
+    # Trained with every PTM's own tokens, so that it can re-rank a new task's top k.
+    assert set(data.ranker.specific_widths_) == set(names)
     assert set(data.report) == {"validation", "test"}
     # The learning rate is chosen on the validation tasks: the test tasks ran at it only.
     runs = data.truth_runs
