@@ -656,7 +656,6 @@ class _Builder:
         import joblib
 
         from skspider.spider import SpiderRanker
-
         from skspider.tasks import TaskTokenizer
 
         proxy = pd.read_csv(self.work / "proxy_train.csv", index_col=0)
