@@ -24,8 +24,8 @@ encoder    ResNet-24 on the union of the sources, 1200 steps              2-3
 features   26 PTMs + encoder over 6 pools (about 30,000 images) and the   3-5
            32 evaluation tasks (forward passes only)
 proxy      200 training tasks x 26 PTMs x 4 estimators                    3-6
-truth      26 PTMs x 144 (task, seed) passes (8 validation tasks x 3      47-71
-           rates x 1 seed, then 32 tasks x 4 seeds at the chosen rate,
+truth      26 PTMs x 112 (task, seed) passes (8 validation tasks x 3      35-55
+           rates x 1 seed, then 32 tasks x 3 seeds at the chosen rate,
            less the seed already run); 2 processes
 ranker     SpiderRanker on 200 tasks with PTM-specific tokens; artifacts  1-3
 total                                                                     70-110
@@ -39,8 +39,11 @@ of equal capacity from different sources, 8 validation tasks, docs/glyph_zoo.rst
 seeds gave a seed-to-seed ceiling of 0.59-0.70, below the 0.8 asked, and 45 instead of 15
 held-out images per class did not help (the seed noise comes from training, not from the
 test sample: accuracy s.d. over seeds 0.037 vs 0.039); the mean of two seeds against the
-mean of two others reached 0.68-0.76. So the truth averages four seeds at the chosen rate,
-the rate grid runs on one seed, and the report gives both ceilings. A fixed ranking (each
+mean of two others reached 0.68-0.76. So the truth averages more than two seeds at the
+chosen rate and the rate grid runs on one seed. The plan had four seeds; pre-training took
+longer than planned here (VGG and ViT 6-12 minutes each), and the build was cut to three
+seeds to fit its time: the report gives the seed-to-seed ceiling (all pairs of seeds); the
+split-half ceiling needs four. A fixed ranking (each
 PTM's mean accuracy on the other tasks) stayed below the ceiling (0.50-0.55), and the best
 PTM differed from its top pick on 50-75% of the tasks: here, the task matters.
 """
@@ -169,7 +172,7 @@ PLANS: dict[str, dict] = {
             "batch_size": 50,
             "lrs": (3e-4, 1e-3, 3e-3),
             "grid_seeds": (0,),
-            "seeds": (0, 1, 2, 3),
+            "seeds": (0, 1, 2),
         },
         "ranker": {},  # SpiderRanker's defaults (docs/spider_defaults_study.md)
     },
