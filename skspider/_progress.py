@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["progress_bar", "track"]
+__all__ = ["ProgressBar", "progress_bar", "track"]
 
 T = TypeVar("T")
 
