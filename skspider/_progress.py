@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["ProgressBar", "progress_bar", "track"]
+__all__ = ["ProgressBar", "progress_bar", "track", "write_line"]
 
 T = TypeVar("T")
 
@@ -228,10 +228,11 @@ def track(
 ) -> Iterator[T]:
     """Yield the items of ``iterable``, advancing a `progress_bar` by one after each.
 
-    ``total`` defaults to ``len(iterable)`` when it has one. The bar counts an item once it
-    has been consumed (the loop body ran), so a joblib generator
-    (``Parallel(return_as="generator")``) is counted as its results come back; the bar is
-    closed when the loop ends, breaks or raises.
+    ``total`` defaults to ``len(iterable)`` when it has one. The bar counts an item when
+    it arrives (before the loop body runs on it), so a joblib generator
+    (``Parallel(return_as="generator")``) is counted as its results come back, and the
+    count is complete even when the loop stops right after the last item (``zip`` with a
+    shorter sequence). The bar is closed when the loop ends, breaks or raises.
 
     Examples
     --------
@@ -243,5 +244,24 @@ def track(
         total = len(iterable)  # type: ignore[arg-type]
     with progress_bar(total, desc=desc, verbose=verbose, unit=unit, leave=leave) as bar:
         for item in iterable:
-            yield item
             bar.update()
+            yield item
+
+
+def write_line(message: str) -> None:
+    """Print ``message`` on ``sys.stderr`` without breaking the tqdm bars open at the time
+    (tqdm clears them, prints the line and draws them again below it).
+
+    For the messages that are not progress (stage lines, summaries) of a loop that also
+    shows bars. Uses tqdm only when it is already imported (a bar may then be open).
+
+    Examples
+    --------
+    >>> from skspider._progress import write_line
+    >>> write_line("stage 1: done")  # on stderr
+    """
+    tqdm = sys.modules.get("tqdm")
+    if tqdm is not None and hasattr(tqdm, "tqdm"):
+        tqdm.tqdm.write(message, file=sys.stderr)
+    else:
+        print(message, file=sys.stderr, flush=True)

@@ -88,9 +88,18 @@ def test_track_closes_the_bar_on_break(capsys, no_tqdm):
     for i in track(range(10), desc="w", verbose=1):
         if i == 4:
             break
-    # Items 0-3 finished; the break closes the generator, whose bar prints its last state.
+    # Items 0-4 arrived; the break closes the generator, whose bar prints its last state.
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines[-1].startswith("[w] 4/10 it (40%)")
+    assert lines[-1].startswith("[w] 5/10 it (50%)")
+
+
+def test_track_counts_the_last_item_when_zip_stops_first(capsys, no_tqdm):
+    # zip stops on the shorter ``names`` without asking ``track`` for another item.
+    names = ["a", "b", "c"]
+    results = Parallel(n_jobs=1, return_as="generator")(delayed(str.upper)(n) for n in names)
+    pairs = list(zip(names, track(results, total=3, desc="w", verbose=1)))
+    assert pairs == [("a", "A"), ("b", "B"), ("c", "C")]
+    assert capsys.readouterr().err.strip().splitlines()[-1].startswith("[w] 3/3 it (100%)")
 
 
 def test_a_bar_is_never_pickled():
