@@ -61,8 +61,9 @@ class _Silent:
     def set_postfix(self, **values: Any) -> None:
         pass
 
-    def write(self, message: str) -> None:
-        pass
+    def write(self, message: str, file: Any = None) -> None:
+        if file is not None:  # a result, not progress: printed even when quiet
+            print(message, file=file, flush=True)
 
     def close(self) -> None:
         pass
@@ -107,8 +108,8 @@ class _Lines:
     def set_postfix(self, **values: Any) -> None:
         self.postfix = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items())
 
-    def write(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+    def write(self, message: str, file: Any = None) -> None:
+        print(message, file=sys.stderr if file is None else file, flush=True)
 
     def close(self) -> None:
         if not self.closed and self.n and self.printed_at != self.n:
@@ -124,8 +125,10 @@ class ProgressBar:
     """A progress bar on ``sys.stderr`` (see the module docstring); use `progress_bar`.
 
     Methods: ``update(n=1)`` advances it, ``set_postfix(**values)`` sets the values shown
-    after it (floats with 4 significant digits), ``write(message)`` prints a line on stderr
-    above it, ``close()`` ends it (a ``with`` block closes it too).
+    after it (floats with 4 significant digits), ``write(message, file=None)`` prints a
+    line above it without breaking it (on stderr, and only when the bar is not silent; a
+    ``file`` such as ``sys.stdout`` is always written to: results printed during the loop),
+    ``close()`` ends it (a ``with`` block closes it too).
     """
 
     def __init__(self, backend: Any):
@@ -140,11 +143,11 @@ class ProgressBar:
         else:  # drawn at the next refresh of the bar, not now (cheap in a fast loop)
             self._backend.set_postfix({k: _fmt(v) for k, v in values.items()}, refresh=False)
 
-    def write(self, message: str) -> None:
+    def write(self, message: str, file: Any = None) -> None:
         if isinstance(self._backend, (_Silent, _Lines)):
-            self._backend.write(message)
-        else:
-            self._backend.write(message, file=sys.stderr)
+            self._backend.write(message, file)
+        else:  # tqdm clears its bars, prints the line and draws them again
+            self._backend.write(message, file=sys.stderr if file is None else file)
 
     def close(self) -> None:
         self._backend.close()
