@@ -28,6 +28,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from numbers import Integral, Real
 from typing import Any, TypeVar
 
 __all__ = ["ProgressBar", "progress_bar", "track", "write_line"]
@@ -118,7 +119,8 @@ class _Lines:
 
 
 def _fmt(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    real = isinstance(value, Real) and not isinstance(value, (Integral, bool))
+    return f"{value:.4g}" if real else str(value)  # numpy floats too
 
 
 class ProgressBar:

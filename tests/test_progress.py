@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import sys
 
+import numpy as np
 import pytest
 from joblib import Parallel, delayed
 
@@ -105,3 +106,15 @@ def test_track_counts_the_last_item_when_zip_stops_first(capsys, no_tqdm):
 def test_a_bar_is_never_pickled():
     with pytest.raises(TypeError, match="never pickled"):
         pickle.dumps(progress_bar(total=1, desc="w", verbose=0))
+
+
+@pytest.mark.parametrize("verbose", [0, 1])
+def test_results_written_through_a_bar_go_to_stdout_even_when_quiet(capsys, verbose):
+    with progress_bar(total=2, desc="bench", verbose=verbose) as bar:
+        bar.write("row 1", file=sys.stdout)
+        bar.update()
+        bar.set_postfix(ratio=np.float32(1.23456))
+        bar.update()
+    out, err = capsys.readouterr()
+    assert out == "row 1\n"
+    assert ("ratio=1.235" in err) == bool(verbose) and (err == "") == (not verbose)
