@@ -26,11 +26,13 @@ import argparse
 import itertools
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from skspider._progress import progress_bar
 from skspider.transferability import BaseTransferabilityEstimator
 from skspider.utils import all_estimators
 
@@ -102,6 +104,9 @@ def main(argv=None):
     parser.add_argument("--source-classes", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--json", type=Path, default=None, help="JSON path (overrides --out)")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar (on stderr by default)"
+    )
     args = parser.parse_args(argv)
     grid = FULL if args.full else SMOKE if args.quick else QUICK
     if args.quick:
@@ -109,9 +114,15 @@ def main(argv=None):
 
     rows, skipped = [], {}
     found = estimators(args.estimators)
-    for n, d, c in itertools.product(grid["N"], grid["D"], grid["C"]):
+    cells = list(itertools.product(grid["N"], grid["D"], grid["C"]))
+    bar = progress_bar(
+        len(cells) * len(found), desc="bench_estimators", verbose=not args.quiet, unit="run"
+    )
+    for n, d, c in cells:
         X, y, P = make_task(n, d, c, args.source_classes)
         for name, cls in found:
+            bar.set_postfix(estimator=name, N=n, D=d, C=c)
+            bar.update()
             if name in skipped:
                 continue
             try:
@@ -123,13 +134,17 @@ def main(argv=None):
                 seconds, score = time_one(est, data, y, args.repeat, side)
             except Exception as exc:  # report and move on: one estimator must not stop all
                 skipped[name] = f"{type(exc).__name__}: {exc}"
-                print(f"skipping {name}: {skipped[name]}")
+                bar.write(f"skipping {name}: {skipped[name]}", file=sys.stdout)
                 continue
             rows.append(
                 {"estimator": name, "N": n, "D": d, "C": c, "seconds": seconds, "score": score}
             )
-            print(f"{name:>12} N={n:>6} D={d:>5} C={c:>4}  {seconds:8.3f} s  score={score:.6g}")
+            bar.write(
+                f"{name:>12} N={n:>6} D={d:>5} C={c:>4}  {seconds:8.3f} s  score={score:.6g}",
+                file=sys.stdout,
+            )
 
+    bar.close()
     names = sorted({r["estimator"] for r in rows})
     cells = sorted({(r["N"], r["D"], r["C"]) for r in rows})
     lookup = {(r["estimator"], r["N"], r["D"], r["C"]): r["seconds"] for r in rows}

@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 
 import numpy as np
@@ -46,6 +47,7 @@ import pandas as pd
 import torch
 from sklearn.frozen import FrozenEstimator
 
+from skspider._progress import progress_bar
 from skspider.datasets import make_ranking_problem
 from skspider.dummy import MetadataRanker, NearestTasksRanker, PriorRanker, RidgeRanker
 from skspider.metrics import mean_weighted_tau, top_k_regret
@@ -207,6 +209,8 @@ def main(argv=None):
                         help='SpiderRanker parameters instead of its defaults, e.g. '
                         '\'{"d_model": 64, "lr": 3e-3}\'')  # fmt: skip
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress bar (on stderr by default)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -227,8 +231,11 @@ def main(argv=None):
         for setting in settings(forms, strengths, not args.no_specific)
     ]
     # Seeds outermost: a long run stopped early has every setting for its first seeds.
+    bar = progress_bar(len(seeds) * len(results), desc="bench_rankers", verbose=not args.quiet,
+                       unit="setting")  # fmt: skip
     for seed in seeds:
         for result in results:
+            bar.set_postfix(setting=result["setting"]["name"], seed=seed)
             run = run_one(
                 result["setting"], seed, sizes, args.quick, args.rankers, args.spider_params
             )
@@ -236,8 +243,10 @@ def main(argv=None):
             taus = ", ".join(f"{k} {v:.3f}" for k, v in run["tau_w"].items())
             fit = ", ".join(f"{k} {v:.1f}" for k, v in run["fit_s"].items())
             k = f"; k={run['k']}" if "k" in run else ""
-            print(f"[{result['setting']['name']}, seed {seed}] tau_w: {taus}; fit s: {fit}{k}",
-                  flush=True)  # fmt: skip
+            bar.write(f"[{result['setting']['name']}, seed {seed}] tau_w: {taus}; fit s: {fit}{k}",
+                      file=sys.stdout)  # fmt: skip
+            bar.update()
+    bar.close()
     header = (
         f"{sizes['n_models']} PTMs, {sizes['n_features']}-d tokens, {sizes['n_train']} "
         f"training / {sizes['n_valid']} validation / {sizes['n_test']} test tasks, seeds {seeds}"

@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import softmax
 
+from skspider._progress import progress_bar
 from skspider.transferability import (
     EMMS,
     GBC,
@@ -360,6 +361,9 @@ def main(argv=None) -> int:
         "not thread scheduling on a shared machine)",
     )
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar (on stderr by default)"
+    )
     args = parser.parse_args(argv)  # fmt: skip
 
     from threadpoolctl import threadpool_limits
@@ -374,11 +378,18 @@ def main(argv=None) -> int:
     grid = QUICK_GRID if args.quick else GRID
     entries = [e for e in REGISTRY if not args.only or e.name in args.only]
     rows, failures = [], 0
+    bar = progress_bar(
+        len(entries) * len(grid),
+        desc="bench_reference_baselines",
+        verbose=not args.quiet,
+        unit="run",
+    )
     for entry in entries:
         try:
             theirs = entry.loader(args.reference_dir)
         except (ImportError, FileNotFoundError, OSError) as exc:
             rows.append({"estimator": entry.name, "status": f"unavailable: {exc}"})
+            bar.update(len(grid))
             continue
         for n, d, c in grid:
             X, y, P = make_task(n, d, c)
@@ -407,8 +418,9 @@ def main(argv=None) -> int:
                 "ours": v_ours.tolist(), "theirs": v_theirs.tolist(),
                 "max_abs_diff": diff, "agree": agree, "note": entry.note,
             })  # fmt: skip
-            print(f"  {entry.name} N={n} D={d} C={c}: ratio {t_ours / t_theirs:.2f}",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            bar.set_postfix(estimator=entry.name, N=n, D=d, C=c, ratio=t_ours / t_theirs)
+            bar.update()
+    bar.close()
 
     print("| estimator | N | D | C | ours (s) | theirs (s) | ours/theirs | max abs diff | agree |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._progress import progress_bar
+
 __all__ = ["FAMILIES", "GlyphNet", "build_glyph_model", "pretrain_glyph_model"]
 
 
@@ -232,6 +234,9 @@ def pretrain_glyph_model(
     a 2-layer projection of the features; the projection is dropped afterwards),
     ``"autoencoder"`` (denoising: a linear decoder reconstructs the clean image from the
     features of an augmented one; the decoder is dropped afterwards).
+
+    ``verbose`` > 0: a progress bar over the steps on ``sys.stderr`` with the loss (the mean
+    of the last 20 steps).
     """
     from ._glyphs import augment_images
 
@@ -265,29 +270,33 @@ def pretrain_glyph_model(
     y_all = None if labels is None else torch.as_tensor(np.asarray(labels), dtype=torch.long)
     losses, start = [], time.perf_counter()
     order, pos = torch.randperm(n, generator=gen), 0
-    for step in range(steps):
-        if pos + batch_size > n:
-            order, pos = torch.randperm(n, generator=gen), 0
-        idx = order[pos : pos + batch_size].numpy()
-        pos += batch_size
-        batch = images[idx]
-        if objective == "supervised":
-            x = augment_images(batch, rng, strength=augment, device=dev)
-            loss = F.cross_entropy(model(x), y_all[idx].to(dev))
-        elif objective == "simclr":
-            x1 = augment_images(batch, rng, strength=1.5, device=dev)
-            x2 = augment_images(batch, rng, strength=1.5, device=dev)
-            loss = _nt_xent(extra(model.features(x1)), extra(model.features(x2)), 0.2)
-        else:
-            x = augment_images(batch, rng, strength=1.0, device=dev)
-            clean = torch.as_tensor(batch, device=dev).float().reshape(len(idx), -1) / 255.0
-            loss = F.binary_cross_entropy_with_logits(extra(model.features(x)), clean)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
-        if verbose > 1 and (step + 1) % max(1, steps // 10) == 0:
-            print(f"    step {step + 1}/{steps} loss {np.mean(losses[-20:]):.3f}", flush=True)
+    # A passing bar over the steps (the glyph-zoo build logs each PTM's final loss).
+    bar = progress_bar(steps, desc="pre-training", verbose=verbose, unit="step", leave=False)
+    with bar:
+        for _ in range(steps):
+            if pos + batch_size > n:
+                order, pos = torch.randperm(n, generator=gen), 0
+            idx = order[pos : pos + batch_size].numpy()
+            pos += batch_size
+            batch = images[idx]
+            if objective == "supervised":
+                x = augment_images(batch, rng, strength=augment, device=dev)
+                loss = F.cross_entropy(model(x), y_all[idx].to(dev))
+            elif objective == "simclr":
+                x1 = augment_images(batch, rng, strength=1.5, device=dev)
+                x2 = augment_images(batch, rng, strength=1.5, device=dev)
+                loss = _nt_xent(extra(model.features(x1)), extra(model.features(x2)), 0.2)
+            else:
+                x = augment_images(batch, rng, strength=1.0, device=dev)
+                clean = torch.as_tensor(batch, device=dev).float().reshape(len(idx), -1) / 255.0
+                loss = F.binary_cross_entropy_with_logits(extra(model.features(x)), clean)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            losses.append(float(loss.detach()))
+            if verbose:
+                bar.set_postfix(loss=float(np.mean(losses[-20:])))
+                bar.update()
     model.eval().to("cpu")
     return {"loss": losses, "seconds": time.perf_counter() - start}

@@ -55,7 +55,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import sys
 import time
 import warnings
 from collections.abc import Mapping
@@ -68,6 +67,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from .._progress import progress_bar, track, write_line
 
 __all__ = ["build_glyph_zoo", "load_glyph_zoo"]
 
@@ -226,7 +227,7 @@ class _Log:
     def __call__(self, msg: str, level: int = 1) -> None:
         if self.verbose >= level:
             elapsed = (time.perf_counter() - self.start) / 60
-            print(f"[glyph-zoo {elapsed:6.1f} min] {msg}", file=sys.stderr, flush=True)
+            write_line(f"[glyph-zoo {elapsed:6.1f} min] {msg}")
 
 
 def _atomic_save(obj: Any, path: Path, saver) -> None:
@@ -382,47 +383,53 @@ class _Builder:
         folder.mkdir(exist_ok=True)
         cfg = self.plan["pretrain"]
         zoo = self.plan["zoo"]
-        for i, spec in enumerate(zoo):
-            path = folder / f"{spec['name']}.pt"
-            if path.exists():
-                continue
-            t0 = time.perf_counter()
-            x, y = self._source_data(arrays, "pretrain", spec["source"])
-            supervised = spec["objective"] == "supervised"
-            model = build_glyph_model(
-                spec["family"],
-                spec["width"],
-                int(y.max()) + 1 if supervised else None,
-                seed=self.seed + 1000 + i,
-            )
-            log = pretrain_glyph_model(
-                model,
-                x,
-                y if supervised else None,
-                objective=spec["objective"],
-                steps=cfg["steps"],
-                batch_size=cfg["batch_size"],
-                lr=cfg["lr"],
-                augment=cfg["augment"],
-                seed=self.seed + 2000 + i,
-                device=self.device,
-                verbose=self.log.verbose - 1,
-            )
-            _round_to_half(model)
-            n_params = int(sum(p.numel() for p in model.parameters()))
-            record = {
-                **spec,
-                "n_classes": int(y.max()) + 1 if supervised else None,
-                "n_params": n_params,
-                "final_loss": float(np.mean(log["loss"][-20:])),
-                "seconds": time.perf_counter() - t0,
-                "state": model.state_dict(),
-            }
-            _save_torch(record, path)
-            self.log(
-                f"  PTM {i + 1}/{len(zoo)} {spec['name']}: {n_params} parameters, loss "
-                f"{record['final_loss']:.3f}, {record['seconds']:.0f} s"
-            )
+        # A bar over the PTMs (finished ones count at once); verbose >= 2 adds a passing
+        # bar over each PTM's steps.
+        bar = progress_bar(len(zoo), desc="pretrain", verbose=self.log.verbose, unit="PTM")
+        with bar:
+            for i, spec in enumerate(zoo):
+                path = folder / f"{spec['name']}.pt"
+                if path.exists():
+                    bar.update()
+                    continue
+                t0 = time.perf_counter()
+                x, y = self._source_data(arrays, "pretrain", spec["source"])
+                supervised = spec["objective"] == "supervised"
+                model = build_glyph_model(
+                    spec["family"],
+                    spec["width"],
+                    int(y.max()) + 1 if supervised else None,
+                    seed=self.seed + 1000 + i,
+                )
+                log = pretrain_glyph_model(
+                    model,
+                    x,
+                    y if supervised else None,
+                    objective=spec["objective"],
+                    steps=cfg["steps"],
+                    batch_size=cfg["batch_size"],
+                    lr=cfg["lr"],
+                    augment=cfg["augment"],
+                    seed=self.seed + 2000 + i,
+                    device=self.device,
+                    verbose=self.log.verbose - 1,
+                )
+                _round_to_half(model)
+                n_params = int(sum(p.numel() for p in model.parameters()))
+                record = {
+                    **spec,
+                    "n_classes": int(y.max()) + 1 if supervised else None,
+                    "n_params": n_params,
+                    "final_loss": float(np.mean(log["loss"][-20:])),
+                    "seconds": time.perf_counter() - t0,
+                    "state": model.state_dict(),
+                }
+                _save_torch(record, path)
+                self.log(
+                    f"  PTM {i + 1}/{len(zoo)} {spec['name']}: {n_params} parameters, loss "
+                    f"{record['final_loss']:.3f}, {record['seconds']:.0f} s"
+                )
+                bar.update()
 
     def encoder(self) -> None:
         from ._glyph_models import build_glyph_model, pretrain_glyph_model
@@ -443,7 +450,7 @@ class _Builder:
             augment=cfg["augment"],
             seed=self.seed + 3001,
             device=self.device,
-            verbose=self.log.verbose - 1,
+            verbose=self.log.verbose,
         )
         from torch import nn
 
@@ -479,7 +486,7 @@ class _Builder:
             self.encoder_model(), images, layer="head", device=self.device
         ).features
 
-    def pools(self):
+    def pools(self, progress: bool = False):
         from skspider.zoo import FeatureCache
 
         arrays = self._sources()
@@ -488,7 +495,8 @@ class _Builder:
         pools = {}
         from skspider.zoo import extract_features, make_task
 
-        for source in self.plan["sources"]:
+        verbose = self.log.verbose if progress else 0
+        for source in track(self.plan["sources"], desc="features: pools", verbose=verbose):
             x, y = arrays[f"pool__{source}__x"], arrays[f"pool__{source}__y"]
             general = extract_features(
                 encoder,
@@ -511,7 +519,7 @@ class _Builder:
             )
         return pools
 
-    def eval_tasks(self, with_models: bool = True) -> list:
+    def eval_tasks(self, with_models: bool = True, progress: bool = False) -> list:
         from skspider.zoo import FeatureCache, make_task
 
         definitions = json.loads((self.work / "tasks.json").read_text())["tasks"]
@@ -522,7 +530,8 @@ class _Builder:
             return tasks
         zoo, cache = self.zoo(), FeatureCache(self.work / "features")
         out = []
-        for task in tasks:
+        verbose = self.log.verbose if progress else 0
+        for task in track(tasks, desc="features: tasks", verbose=verbose, unit="task"):
             images = task.metadata["images"]
             done = make_task(
                 zoo,
@@ -545,8 +554,8 @@ class _Builder:
         return out
 
     def features(self) -> None:
-        self.pools()
-        self.eval_tasks()
+        self.pools(progress=True)
+        self.eval_tasks(progress=True)
 
     def train_tasks(self) -> list:
         from skspider.tasks import sample_tasks
@@ -573,7 +582,7 @@ class _Builder:
 
         train = self.train_tasks()
         names = [s["name"] for s in self.plan["zoo"]]
-        ranks = proxy_ranks(train, models=names)
+        ranks = proxy_ranks(train, models=names, verbose=self.log.verbose)
         ranks.to_csv(self.work / "proxy_train.csv")
         tok = TaskTokenizer().fit(train)
         tokens = tok.transform(train)
@@ -591,7 +600,9 @@ class _Builder:
         }
         _save_json(meta, self.work / "train_tasks.json")
         evals = self.eval_tasks()
-        proxy_ranks(evals, models=names).to_csv(self.work / "proxy_eval.csv")
+        proxy_ranks(evals, models=names, verbose=self.log.verbose).to_csv(
+            self.work / "proxy_eval.csv"
+        )
 
     # ground truth ------------------------------------------------------------------------
     def truth(self) -> None:
@@ -622,7 +633,6 @@ class _Builder:
         def run(jobs, label):
             from joblib import Parallel, delayed
 
-            t0, n = time.perf_counter(), len(jobs)
             kw = {"epochs": cfg["epochs"], "batch_size": cfg["batch_size"], "device": self.device}
             calls = (
                 delayed(_finetune_run)(
@@ -632,19 +642,21 @@ class _Builder:
             )
             # Runs come back in order: the CSV grows run by run, so a stop loses little.
             results = Parallel(n_jobs=self.n_jobs, return_as="generator")(calls)
+            # The bar (elapsed, runs per minute, time left) counts the runs as they come back.
+            results = track(
+                results,
+                total=len(jobs),
+                desc=f"truth: {label}",
+                verbose=self.log.verbose,
+                unit="run",
+            )
             with open(path, "a", encoding="utf-8") as fh:
-                for j, ((task, model, lr, seed), (acc, seconds)) in enumerate(zip(jobs, results)):
+                for (task, model, lr, seed), (acc, seconds) in zip(jobs, results):
                     fh.write(
                         f"{task.name},{task.metadata['split']},{model},{families[model]},"
                         f"{lr!r},{seed},{acc:.6f},{seconds:.3f}\n"
                     )
                     fh.flush()
-                    if self.log.verbose and ((j + 1) % max(1, n // 20) == 0 or j + 1 == n):
-                        el = time.perf_counter() - t0
-                        self.log(
-                            f"  {label}: {j + 1}/{n} runs, {el / 60:.1f} min, "
-                            f"~{el / (j + 1) * (n - j - 1) / 60:.1f} min left"
-                        )
 
         # The grid: every rate on the validation tasks with the grid seeds; then every seed
         # at each family's best rate, on the validation and the test tasks.
@@ -672,8 +684,11 @@ class _Builder:
         for task in train:  # the shipped general tokens are these tasks' tokens
             if not np.allclose(tokens[task.name], task.tokens, atol=1e-5):
                 raise RuntimeError(f"training task {task.name} no longer matches its tokens")
-        ranker = SpiderRanker(**self.plan["ranker"], random_state=self.seed)
+        ranker = SpiderRanker(
+            **self.plan["ranker"], random_state=self.seed, verbose=min(self.log.verbose, 1)
+        )
         ranker.fit(train, proxy.loc[[t.name for t in train]])
+        ranker.set_params(verbose=0)  # the artifact is the same whatever the build's verbose
         _atomic_save(ranker, self.work / "ranker.joblib", lambda o, p: joblib.dump(o, p))
 
     def artifacts(self, out: Path, mode: str) -> None:
@@ -995,7 +1010,10 @@ def build_glyph_zoo(
     random_state : int, default=0
         The build's seed.
     verbose : int, default=1
-        0 silent, 1 one line per stage and progress of the long ones, 2 also losses.
+        0 silent; 1 one line per stage and a progress bar on ``sys.stderr`` over the work
+        of the long ones (PTMs, pools and tasks, (task, PTM) pairs, fine-tuning runs, ranker
+        steps): tqdm's when installed, else a line at every 10%; 2 also a bar over each
+        PTM's pre-training steps with its loss. The artifacts do not depend on it.
 
     Returns
     -------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import sys
 import warnings
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
@@ -17,6 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
+from .._progress import ProgressBar, progress_bar
 from ..base import BaseRanker, Task, check_performance_matrix
 from ..base._numeric import normalize_rows
 from ..base._validation import _is_task_sequence
@@ -52,6 +52,22 @@ def _nearest_models(Y: np.ndarray, n_old: int) -> list[int | None]:
                 best, best_score = m, score
         out.append(best)
     return out
+
+
+class _LossReporter:
+    """Advance a progress bar by one optimiser step, showing a moving average of the loss
+    (and the ``extra`` values, e.g. the last validation score). Local to one training run."""
+
+    def __init__(self, bar: ProgressBar):
+        self.bar, self.average, self.extra = bar, None, {}
+
+    def __call__(self, loss: float) -> None:
+        self.average = loss if self.average is None else 0.9 * self.average + 0.1 * loss
+        self.show()
+        self.bar.update()
+
+    def show(self) -> None:
+        self.bar.set_postfix(loss=self.average, **self.extra)
 
 
 class SpiderRanker(BaseRanker):
@@ -142,7 +158,10 @@ class SpiderRanker(BaseRanker):
         training-time practice (never the global ones). An int gives bitwise-identical
         results on CPU for a given number of torch threads.
     verbose : int, default=0
-        Print one line of progress per epoch to ``sys.stderr`` when > 0.
+        1: a progress bar over the optimiser steps on ``sys.stderr`` with the loss (a
+        moving average of the steps') and, with ``early_stopping``, the last validation
+        score (tqdm's bar when installed, else a line at every 10%); 2: also a line per
+        epoch (loss, validation score, seconds). The bar is never kept on the ranker.
 
     Attributes
     ----------
@@ -457,10 +476,16 @@ class SpiderRanker(BaseRanker):
         self.validation_scores_ = []
         best = {"score": -np.inf, "epoch": -1, "state": None, "wait": 0}
         valid_sets, valid_Y = [sets[i] for i in valid], Y[valid]
-        if self.verbose:
+        # Progress: a bar over the optimiser steps (a local object, never kept on self) with
+        # the loss, and (verbose >= 2) a table of the epochs written above it.
+        bar = progress_bar(
+            self.max_iter, desc="SpiderRanker.fit", verbose=self.verbose, unit="step"
+        )
+        if self.verbose >= 2:
             # The validation column only when there is a validation score to show.
             valid_head = f"  {'valid tau_w':>11}" if self.early_stopping else ""
-            print(f"{'epoch':>5}  {'train loss':>10}{valid_head}  {'dur (s)':>7}", file=sys.stderr)
+            bar.write(f"{'epoch':>5}  {'train loss':>10}{valid_head}  {'dur (s)':>7}")
+        report = _LossReporter(bar)
 
         def on_epoch_end(epoch: int, loss: float, seconds: float) -> bool:
             stop = False
@@ -469,30 +494,34 @@ class SpiderRanker(BaseRanker):
                 score = self._validation_score(valid_sets, valid_Y)
                 self.validation_scores_.append(score)
                 valid_col = f"  {score:>11.4f}"
+                report.extra["valid_tau_w"] = score
+                report.show()
                 if score > best["score"] + self.tol or best["state"] is None:
                     best.update(score=max(score, best["score"]), epoch=epoch, wait=0)
                     best["state"] = copy.deepcopy(module.state_dict())
                 else:
                     best["wait"] += 1
                     stop = best["wait"] >= self.n_iter_no_change
-            if self.verbose:
-                print(f"{epoch + 1:>5}  {loss:>10.4f}{valid_col}  {seconds:>7.2f}", file=sys.stderr)
+            if self.verbose >= 2:
+                bar.write(f"{epoch + 1:>5}  {loss:>10.4f}{valid_col}  {seconds:>7.2f}")
             return stop
 
-        losses, n_steps = train_steps(
-            module,
-            bank,
-            labels,
-            n_steps=self.max_iter,
-            batch_size=self.batch_size,
-            optimizer=optimizer,
-            lr_at=cosine_schedule(self.lr, self.lr_min, self.max_iter),
-            rng=rng,
-            generator=generator,
-            available=available,
-            max_specific_tokens=self.max_specific_tokens,
-            on_epoch_end=on_epoch_end,
-        )
+        with bar:
+            losses, n_steps = train_steps(
+                module,
+                bank,
+                labels,
+                n_steps=self.max_iter,
+                batch_size=self.batch_size,
+                optimizer=optimizer,
+                lr_at=cosine_schedule(self.lr, self.lr_min, self.max_iter),
+                rng=rng,
+                generator=generator,
+                available=available,
+                max_specific_tokens=self.max_specific_tokens,
+                on_epoch_end=on_epoch_end,
+                on_step=report if self.verbose else None,
+            )
         self.loss_curve_ = [*self.loss_curve_, *losses]
         self.n_iter_ = n_steps
         self.n_epochs_ = len(losses)
@@ -706,21 +735,28 @@ class SpiderRanker(BaseRanker):
             p.requires_grad_(False)
         n_steps = self.max_iter if max_iter is None else int(max_iter)
         lr = self.lr if lr is None else float(lr)
+        bar = progress_bar(
+            n_steps, desc="SpiderRanker.add_models", verbose=self.verbose, unit="step"
+        )
         try:
-            losses, _ = train_steps(
-                module,
-                TokenBank(sets, device),
-                tuple(torch.from_numpy(a).to(device) for a in plackett_luce_order(Y, self.ties)),
-                n_steps=n_steps,
-                batch_size=self.batch_size,
-                optimizer=torch.optim.Adam([new_tokens], lr=lr),
-                lr_at=cosine_schedule(lr, self.lr_min, n_steps),
-                rng=rng,
-                generator=generator,
-                available=[],
-                max_specific_tokens=0,
-                model_tokens=lambda: torch.cat([old_tokens, new_tokens]),
-            )
+            with bar:
+                losses, _ = train_steps(
+                    module,
+                    TokenBank(sets, device),
+                    tuple(
+                        torch.from_numpy(a).to(device) for a in plackett_luce_order(Y, self.ties)
+                    ),
+                    n_steps=n_steps,
+                    batch_size=self.batch_size,
+                    optimizer=torch.optim.Adam([new_tokens], lr=lr),
+                    lr_at=cosine_schedule(lr, self.lr_min, n_steps),
+                    rng=rng,
+                    generator=generator,
+                    available=[],
+                    max_specific_tokens=0,
+                    model_tokens=lambda: torch.cat([old_tokens, new_tokens]),
+                    on_step=_LossReporter(bar) if self.verbose else None,
+                )
         finally:
             for p, flag in zip(module.parameters(), flags):
                 p.requires_grad_(flag)

@@ -159,12 +159,14 @@ def train_steps(
     max_specific_tokens: int,
     model_tokens: Callable[[], torch.Tensor] | None = None,
     on_epoch_end: Callable[[int, float, float], bool] | None = None,
+    on_step: Callable[[float], None] | None = None,
 ) -> tuple[list[float], int]:
     """Run ``n_steps`` optimiser steps of Plackett-Luce training, epoch after epoch.
 
     Each epoch is a fresh shuffle of the tasks in batches of ``batch_size``; the last epoch
     stops part-way when the step budget runs out. ``lr_at(step)`` sets the learning rate of
-    each step. ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early. A
+    each step. ``on_step(loss)`` is called after each step (a progress bar);
+    ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early. A
     non-finite loss, or non-finite weights at the end of an epoch, raise a `ValueError`
     (divergence): a diverged network would only give NaN scores.
 
@@ -208,6 +210,8 @@ def train_steps(
             total += value * len(index)
             weight += len(index)
             step += 1
+            if on_step is not None:
+                on_step(value)
         if not all(bool(torch.isfinite(p).all()) for p in trained):
             raise _diverged("the weights became non-finite", epoch, step - 1, lr)
         losses.append(total / max(weight, 1))

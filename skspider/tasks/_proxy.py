@@ -230,7 +230,8 @@ def proxy_ranks(
         Parallel jobs (joblib convention: None is 1 unless in a `joblib.parallel_config`
         context, -1 all cores).
     verbose : int, default=0
-        joblib's progress messages.
+        When > 0, a progress bar over the (task, PTM) pairs on ``sys.stderr`` (tqdm's when
+        installed, else a line at every 10%), advanced as the joblib jobs finish.
 
     Returns
     -------

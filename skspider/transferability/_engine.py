@@ -21,6 +21,7 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._progress import progress_bar
 from ..base import check_task_sequence, load_array, load_value
 from ._base import BaseTransferabilityEstimator
 from ._lookup import get_estimator
@@ -245,14 +246,19 @@ def _score_zoo(
                 slots.append(("set", t, e))
 
     S = np.full((len(resolved), len(tasks), len(models)), np.nan)
-    results = Parallel(n_jobs=n_jobs, verbose=verbose)(jobs) if jobs else []
-    for (kind, t, k), (values, notes) in zip(slots, results):
-        for note in notes:
-            warnings.warn(note, FitFailedWarning, stacklevel=3)
-        if kind == "pair":
-            S[np.ix_(pair_index, [t], k)] = values.T[:, None, :]
-        else:
-            S[k, t, :] = values
+    # The bar counts (task, PTM) pairs (a set-level job: every PTM of its task) as the jobs
+    # come back, in order, from a generator: it stays in this process, never in a worker.
+    sizes = [len(k) if kind == "pair" else len(models) for kind, _, k in slots]
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs) if jobs else []
+    with progress_bar(sum(sizes), desc="score_zoo", verbose=verbose, unit="pair") as bar:
+        for (kind, t, k), size, (values, notes) in zip(slots, sizes, results):
+            for note in notes:
+                warnings.warn(note, FitFailedWarning, stacklevel=3)
+            if kind == "pair":
+                S[np.ix_(pair_index, [t], k)] = values.T[:, None, :]
+            else:
+                S[k, t, :] = values
+            bar.update(size)
     return S
 
 
@@ -349,7 +355,8 @@ def score_zoo(
         Parallel jobs (joblib convention: None is 1 unless in a `joblib.parallel_config`
         context, -1 all cores).
     verbose : int, default=0
-        joblib's progress messages.
+        When > 0, a progress bar over the (task, PTM) pairs on ``sys.stderr`` (tqdm's when
+        installed, else a line at every 10%), advanced as the joblib jobs finish.
 
     Returns
     -------

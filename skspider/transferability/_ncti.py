@@ -13,6 +13,7 @@ from sklearn.base import clone
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils._param_validation import Interval
 
+from .._progress import track
 from ._base import BaseTransferabilityEstimator
 from ._linalg import pca_reduce
 
@@ -65,7 +66,7 @@ class NCTI(BaseTransferabilityEstimator):
         PTMs processed in parallel by `score_models` (joblib; None = 1 unless in a
         ``joblib.parallel_config`` context).
     verbose : int, default=0
-        joblib progress messages in `score_models`.
+        When > 0, `score_models` shows a progress bar over the PTMs on ``sys.stderr``.
 
     See Also
     --------
@@ -187,8 +188,9 @@ class NCTI(BaseTransferabilityEstimator):
                 f"least two PTMs; got {len(Xs)}."
             )
         self._validate_params()
-        rows = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)(
+        jobs = Parallel(n_jobs=self.n_jobs, return_as="generator")(
             delayed(self._ptm_terms)(X, y) for X in Xs
         )
+        rows = list(track(jobs, total=len(Xs), desc="NCTI", verbose=self.verbose, unit="PTM"))
         seli, ncc, vc = np.asarray(rows, dtype=np.float64).T
         return _minmax(seli) + _minmax(ncc) - _minmax(vc)

@@ -60,7 +60,8 @@ class TransferabilityRanker(BaseRanker):
         define their own ``score_models``. None means 1 unless in a
         `joblib.parallel_config` context; -1 uses all processors.
     verbose : int, default=0
-        joblib's verbosity: progress messages while scoring.
+        When > 0, `predict` shows a progress bar over the (task, PTM) pairs on
+        ``sys.stderr`` (see `score_zoo`).
 
     Attributes
     ----------

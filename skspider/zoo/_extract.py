@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import time
 import warnings
 from collections.abc import Mapping
 from numbers import Integral
@@ -21,6 +20,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from torch import nn
 
 from .._device import resolve_device
+from .._progress import progress_bar
 from ._cache import FeatureCache
 from ._zoo import ModelZoo, ZooEntry, _default_forward
 
@@ -163,29 +163,6 @@ def _check_layout(module: nn.Module, batch: Any, model: str) -> None:
 
 
 # -- one model -------------------------------------------------------------------------------
-class _Progress:
-    def __init__(self, verbose: int, label: str, n: int | None):
-        self.verbose, self.label, self.n = verbose, label, n
-        self.start = time.perf_counter()
-        self.next_report = 0.1
-
-    def update(self, done: int) -> None:
-        if not self.verbose:
-            return
-        frac = done / self.n if self.n else None
-        if self.verbose >= 2 or (frac is not None and frac >= self.next_report):
-            if frac is not None:
-                self.next_report = np.floor(frac * 10 + 1) / 10
-            pct = f" ({100 * frac:.0f}%)" if frac is not None else ""
-            elapsed = time.perf_counter() - self.start
-            print(
-                f"[extract_features] {self.label}: {done}/{self.n or '?'} samples{pct}, "
-                f"{elapsed:.1f} s",
-                file=sys.stderr,
-                flush=True,
-            )
-
-
 class _Sink:
     """Where batches go: preallocated arrays (or cache memmaps), or chunks when n is unknown."""
 
@@ -229,11 +206,13 @@ def _run_model(
     device: torch.device,
     allocate,
     verbose: int,
+    leave: bool = True,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """One pass of ``module`` over the batches; returns float32 features (and probas).
 
     ``allocate(kind, width)`` gives the output array once the width is known (a cache
-    memmap); None allocates in memory.
+    memmap); None allocates in memory. ``verbose``: a bar over the samples (``leave``: kept
+    on screen once done).
     """
     if allocate is None:
 
@@ -255,7 +234,13 @@ def _run_model(
     handle = module.get_submodule(layer).register_forward_hook(hook) if layer is not None else None
     feat_sink = _Sink(batches.n, lambda d: allocate("features", d))
     prob_sink = _Sink(batches.n, lambda d: allocate("probas", d)) if with_probas else None
-    progress = _Progress(verbose, entry.name, batches.n)
+    progress = progress_bar(
+        batches.n,
+        desc=f"extract_features {entry.name}",
+        verbose=verbose,
+        unit="sample",
+        leave=leave,
+    )
     done = 0
     try:
         module.eval()
@@ -301,8 +286,9 @@ def _run_model(
                     probas = torch.softmax(logits.float(), dim=1).cpu().numpy()
                     prob_sink.put(done, probas, "probability", entry.name)
                 done += size
-                progress.update(done)
+                progress.update(size)
     finally:
+        progress.close()
         if handle is not None:
             handle.remove()
         # Leave the user's module as it was given: its mode and its device.
@@ -396,6 +382,59 @@ def _fingerprint(batches: _Batches) -> str:
     return h.hexdigest()
 
 
+def _extract_one(
+    entry: ZooEntry,
+    batches: _Batches,
+    dev: torch.device,
+    cache: FeatureCache | None,
+    dataset_key: str | None,
+    transform: str,
+    lazy: bool,
+    inner: int,
+    single: bool,
+    note,
+) -> Extraction:
+    """`extract_features` of one entry: from the cache, or a pass written to it (or memory)."""
+    if cache is None:
+        module = entry.load()
+        feats, probas = _run_model(entry, module, batches, dev, None, inner, single)
+        del module
+        return Extraction(feats, probas, len(feats))
+    module = None
+    version = entry.version
+    if version is None:
+        module = entry.load()
+        version = entry.fingerprint(module)
+    key = (entry.name, version, dataset_key, transform)
+    if cache.contains(*key):
+        note(f"[extract_features] {entry.name}: cached")
+    else:
+        if module is None:
+            module = entry.load()
+        if batches.n is None:
+            feats, probas = _run_model(entry, module, batches, dev, None, inner, single)
+            with cache.writer(*key, n_samples=len(feats)) as w:
+                w.write("features", feats)
+                if probas is not None:
+                    w.write("probas", probas)
+        else:
+            with cache.writer(*key, n_samples=batches.n) as w:
+                _run_model(entry, module, batches, dev, w.allocate, inner, single)
+    del module
+    n = cache.info(*key)["n_samples"]
+    if batches.n is not None and n != batches.n:
+        raise ValueError(
+            f"The cache entry of model {entry.name!r} on dataset {dataset_key!r} has {n} "
+            f"samples but data has {batches.n}: the dataset_key names other data (an "
+            "IterableDataset is known by its dataset_key alone)."
+        )
+    f_loader = cache.loader(*key, kind="features")
+    p_loader = cache.loader(*key, kind="probas")
+    if lazy:
+        return Extraction(f_loader, p_loader, n)
+    return Extraction(f_loader(), None if p_loader is None else p_loader(), n)
+
+
 @validate_params(
     {
         "model": [nn.Module, ZooEntry, ModelZoo],
@@ -482,7 +521,10 @@ def extract_features(
     lazy : bool, default=False
         With a cache: return `CachedArray` loaders instead of arrays.
     verbose : int, default=0
-        0 silent; 1 reports every 10% of each model and cache hits; 2 reports every batch.
+        0 silent; 1 a progress bar on ``sys.stderr`` over the PTMs of a zoo (over the samples
+        of a single model) and a line per cache hit; 2 also a bar over each PTM's samples.
+        The bars are tqdm's when it is installed (the ``progress`` extra), else a line at
+        every 10%.
 
     Returns
     -------
@@ -548,50 +590,28 @@ def extract_features(
     transform = "none" if transform_key is None else str(transform_key)
 
     results: dict[str, Extraction] = {}
-    for entry in entries:
-        if cache is None:
-            module = entry.load()
-            feats, probas = _run_model(entry, module, batches, dev, None, verbose)
-            del module
-            results[entry.name] = Extraction(feats, probas, len(feats))
-            continue
-        module = None
-        version = entry.version
-        if version is None:
-            module = entry.load()
-            version = entry.fingerprint(module)
-        key = (entry.name, version, dataset_key, transform)
-        if cache.contains(*key):
-            if verbose:
-                print(f"[extract_features] {entry.name}: cached", file=sys.stderr, flush=True)
+    # A zoo: one bar over its PTMs, and (verbose >= 2) a passing bar over each PTM's samples;
+    # one model: the bar over its samples.
+    inner = verbose if single else max(0, verbose - 1)
+    bar = progress_bar(
+        len(entries), desc="extract_features", verbose=0 if single else verbose, unit="PTM"
+    )
+
+    def note(message: str) -> None:
+        if not verbose:
+            return
+        if single:
+            print(message, file=sys.stderr, flush=True)
         else:
-            if module is None:
-                module = entry.load()
-            if batches.n is None:
-                feats, probas = _run_model(entry, module, batches, dev, None, verbose)
-                with cache.writer(*key, n_samples=len(feats)) as w:
-                    w.write("features", feats)
-                    if probas is not None:
-                        w.write("probas", probas)
-            else:
-                with cache.writer(*key, n_samples=batches.n) as w:
-                    _run_model(entry, module, batches, dev, w.allocate, verbose)
-        del module
-        n = cache.info(*key)["n_samples"]
-        if batches.n is not None and n != batches.n:
-            raise ValueError(
-                f"The cache entry of model {entry.name!r} on dataset {dataset_key!r} has {n} "
-                f"samples but data has {batches.n}: the dataset_key names other data (an "
-                "IterableDataset is known by its dataset_key alone)."
+            bar.write(message)
+
+    with bar:
+        for entry in entries:
+            bar.set_postfix(model=entry.name)
+            results[entry.name] = _extract_one(
+                entry, batches, dev, cache, dataset_key, transform, lazy, inner, single, note
             )
-        f_loader = cache.loader(*key, kind="features")
-        p_loader = cache.loader(*key, kind="probas")
-        if lazy:
-            results[entry.name] = Extraction(f_loader, p_loader, n)
-        else:
-            results[entry.name] = Extraction(
-                f_loader(), None if p_loader is None else p_loader(), n
-            )
+            bar.update()
     return results[entries[0].name] if single else results
 
 

@@ -4,6 +4,7 @@ import json
 import shutil
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -89,6 +90,37 @@ def test_rebuild_resumes_from_the_cache(built, tmp_path):
         build_glyph_zoo(
             built / "out3", mode="tiny", work_dir=built / "work", random_state=1, verbose=0
         )
+
+
+@pytest.mark.slow
+def test_progress_goes_to_stderr_and_changes_no_result(built, tmp_path, capsys):
+    pytest.importorskip("tqdm")
+    from skspider.datasets import build_glyph_zoo
+
+    before = json.loads((built / "out" / "manifest.json").read_text())["checksums"]
+    manifest = build_glyph_zoo(
+        tmp_path / "out", mode="tiny", work_dir=tmp_path / "work", device="cpu", n_threads=1,
+        verbose=2,
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert out == ""
+    expected = ["[glyph-zoo", "render: done", "pretrain", "pre-training", "features: pools"]
+    expected += ["score_zoo", "truth: validation (learning-rate grid)", "SpiderRanker.fit"]
+    for what in expected:
+        assert what in err, what
+    # Same seeds, same order: the results are those of the quiet build (the files that
+    # record run times, ptms.pt, encoder.pt and truth_runs.csv, are compared without them;
+    # the ranker's pickle differs in its bytes between any two builds, not in its content).
+    after = manifest["checksums"]
+    for name in ("tasks.npz", "tokens_train.npz", "proxy_train.csv", "proxy_eval.csv"):
+        assert after[name] == before[name], name
+    runs = [pd.read_csv(d / "out" / "truth_runs.csv") for d in (built, tmp_path)]
+    pd.testing.assert_frame_equal(*(r.drop(columns="seconds") for r in runs))
+    quiet, loud = (joblib.load(d / "out" / "ranker.joblib") for d in (built, tmp_path))
+    assert loud.get_params() == quiet.get_params() and loud.verbose == 0
+    assert loud.loss_curve_ == quiet.loss_curve_
+    tokens = load_glyph_zoo(built / "out").train_tokens
+    np.testing.assert_array_equal(loud.predict(tokens), quiet.predict(tokens))
 
 
 @pytest.mark.slow

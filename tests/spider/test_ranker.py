@@ -1,6 +1,9 @@
 """SpiderRanker: fitting, prediction, reproducibility, options and bad input."""
 
 import inspect
+import pickle
+import re
+import sys
 
 import numpy as np
 import pandas as pd
@@ -97,14 +100,47 @@ def test_warm_start_continues_training(make_tasks):
     assert cold.module_ is not cold_module and len(cold.loss_curve_) == 5
 
 
-def test_verbose_prints_progress(capsys, make_tasks):
+def test_verbose_shows_a_bar_over_steps_on_stderr(capsys, make_tasks):
+    pytest.importorskip("tqdm")
     X, Y = make_tasks(8)
-    ranker = SpiderRanker(**{**FAST, "max_iter": 2}, verbose=1).fit(X, Y)
-    captured = capsys.readouterr()
-    assert captured.out == ""  # one stream: progress goes to stderr
-    err = captured.err
-    assert "train loss" in err and len(err.strip().splitlines()) == 3
+    ranker = SpiderRanker(**{**FAST, "max_iter": 6}, verbose=1).fit(X, Y)
+    out, err = capsys.readouterr()
+    assert out == ""  # one stream: progress goes to stderr
+    assert "SpiderRanker.fit" in err and "6/6" in err and "loss=" in err
+    assert "train loss" not in err  # the epoch table is verbose=2
+    # The bar is local to fit: the fitted ranker holds none, pickles and clones.
+    assert not any("tqdm" in type(v).__module__ for v in vars(ranker).values())
     assert not any("bar" in k or "progress" in k for k in vars(ranker))
+    loaded = pickle.loads(pickle.dumps(ranker))
+    np.testing.assert_array_equal(loaded.predict(X), ranker.predict(X))
+    assert clone(ranker).get_params()["verbose"] == 1
+    ranker.add_models(X, np.column_stack([Y, Y[:, :1]]), max_iter=3)
+    assert "SpiderRanker.add_models" in capsys.readouterr().err
+    SpiderRanker(**{**FAST, "max_iter": 4}, verbose=1, early_stopping=True).fit(X, Y)
+    assert "valid_tau_w=" in capsys.readouterr().err
+
+
+def test_verbose_2_adds_the_epoch_table(capsys, make_tasks):
+    X, Y = make_tasks(8)
+    SpiderRanker(**{**FAST, "max_iter": 2}, verbose=2).fit(X, Y)
+    err = capsys.readouterr().err
+    rows = [
+        line for line in err.splitlines() if re.fullmatch(r" +\d+ +\d+\.\d{4} +\d+\.\d\d", line)
+    ]
+    assert "train loss" in err and len(rows) == 2  # FAST's batches: one step per epoch
+
+
+def test_verbose_without_tqdm_prints_plain_lines(capsys, monkeypatch, make_tasks):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    X, Y = make_tasks(8)
+    quiet = SpiderRanker(**{**FAST, "max_iter": 10}).fit(X, Y)
+    assert capsys.readouterr() == ("", "")
+    loud = SpiderRanker(**{**FAST, "max_iter": 10}, verbose=1).fit(X, Y)
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert out == "" and len(lines) == 10  # a line at every 10% of the 10 steps
+    assert lines[-1].startswith("[SpiderRanker.fit] 10/10 step (100%)") and "loss=" in lines[-1]
+    np.testing.assert_array_equal(loud.predict(X), quiet.predict(X))  # the bar changes nothing
 
 
 def test_clone_carries_no_weights(make_tasks):
@@ -335,9 +371,9 @@ def test_model_tokens_keys_must_name_models(make_specific_tasks):
 
 def test_verbose_without_early_stopping_has_no_validation_column(capsys, make_tasks):
     X, Y = make_tasks(8)
-    SpiderRanker(**{**FAST, "max_iter": 2}, verbose=1).fit(X, Y)
+    SpiderRanker(**{**FAST, "max_iter": 2}, verbose=2).fit(X, Y)
     err = capsys.readouterr().err
     assert "valid" not in err and "nan" not in err.lower()
-    SpiderRanker(**{**FAST, "max_iter": 4}, verbose=1, early_stopping=True).fit(X, Y)
+    SpiderRanker(**{**FAST, "max_iter": 4}, verbose=2, early_stopping=True).fit(X, Y)
     err = capsys.readouterr().err
     assert "valid tau_w" in err and "nan" not in err.lower()

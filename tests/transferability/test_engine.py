@@ -185,6 +185,30 @@ def test_both_entry_points_give_the_engine_scores_serial_or_parallel():
         np.testing.assert_array_equal(parallel[label].to_numpy(), raw[label].to_numpy())
 
 
+@pytest.mark.parametrize("n_jobs", [1, 3])
+def test_verbose_counts_every_pair_on_stderr_without_tqdm(capsys, monkeypatch, n_jobs):
+    # The plain fallback prints exact counts: the bar must reach every (task, PTM) pair,
+    # whatever the chunking of the joblib jobs (6 pairs here, NCTI scoring whole tasks).
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    with joblib.parallel_config(backend="threading"):
+        quiet = score_zoo(TASKS, ["LogME", "NCTI"], n_jobs=n_jobs)
+        assert capsys.readouterr() == ("", "")
+        loud = score_zoo(TASKS, ["LogME", "NCTI"], n_jobs=n_jobs, verbose=1)
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip().splitlines()[-1].startswith("[score_zoo] 12/12 pair (100%)")
+    for label in ("LogME", "NCTI"):  # the bar changes no score
+        np.testing.assert_array_equal(loud[label].to_numpy(), quiet[label].to_numpy())
+    proxy_ranks(TASKS, ["LogME"], verbose=1)
+    assert "[score_zoo] 6/6 pair (100%)" in capsys.readouterr().err
+
+
+def test_verbose_bar_with_tqdm(capsys):
+    pytest.importorskip("tqdm")
+    TransferabilityRanker("LogME", verbose=1).fit(TASKS).predict(TASKS)
+    out, err = capsys.readouterr()
+    assert out == "" and "score_zoo" in err and "6/6" in err
+
+
 def test_side_data_is_routed_to_emms_from_the_task():
     rng = np.random.default_rng(3)
     emb = rng.normal(size=(3, 8))

@@ -1,4 +1,5 @@
 import pickle
+import sys
 
 import numpy as np
 import pytest
@@ -51,6 +52,16 @@ def test_parallel_equals_sequential():
         NCTI(pca_dim=8, n_jobs=2).score_models(PTMS, Y),
         NCTI(pca_dim=8).score_models(PTMS, Y),
     )
+
+
+def test_verbose_is_a_bar_over_the_ptms_on_stderr(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # the plain lines: exact counts
+    quiet = NCTI(pca_dim=8).score_models(PTMS, Y)
+    assert capsys.readouterr() == ("", "")
+    loud = NCTI(pca_dim=8, verbose=1).score_models(PTMS, Y)
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip().splitlines()[-1].startswith("[NCTI] 3/3 PTM (100%)")
+    np.testing.assert_array_equal(loud, quiet)
 
 
 def test_api_clone_params_pickle_and_validation():

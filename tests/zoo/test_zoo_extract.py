@@ -1,5 +1,7 @@
 """extract_features and ModelZoo on small torch models built here (no downloads)."""
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -321,14 +323,36 @@ def test_fingerprint_follows_the_weights():
 
 
 def test_verbose_reports_progress_on_stderr(images, capsys, tmp_path):
+    pytest.importorskip("tqdm")
+    # One model: a bar over its samples.
     extract_features(make_cnn(), images, batch_size=5, device="cpu", verbose=1)
+    out, err = capsys.readouterr()
+    assert out == "" and "extract_features model" in err and "23/23" in err
+    # A zoo: a bar over its PTMs; verbose=2 adds a bar over each PTM's samples.
+    zoo = ModelZoo().add("a", make_cnn(0)).add("b", make_cnn(1))
+    extract_features(zoo, images, batch_size=5, device="cpu", verbose=1)
+    out, err = capsys.readouterr()
+    assert out == "" and "2/2" in err and "23/23" not in err
+    extract_features(zoo, images, batch_size=5, device="cpu", verbose=2)
     err = capsys.readouterr().err
-    assert "[extract_features] model: 23/23 samples (100%)" in err
-    assert err.count("\n") <= 10  # every 10% at most
-    extract_features(make_cnn(), images, batch_size=5, device="cpu", verbose=2)
-    assert capsys.readouterr().err.count("\n") == 5  # one line per batch
+    assert "2/2" in err and "extract_features b" in err
     extract_features(make_cnn(), images, device="cpu", cache=tmp_path)
     extract_features(make_cnn(), images, device="cpu", cache=tmp_path, verbose=1)
     assert "model: cached" in capsys.readouterr().err
-    extract_features(make_cnn(), images, device="cpu")
-    assert capsys.readouterr().err == ""
+    extract_features(zoo, images, device="cpu")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_verbose_without_tqdm_prints_plain_lines(images, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    extract_features(make_cnn(), images, batch_size=5, device="cpu", verbose=1)
+    out, err = capsys.readouterr()
+    assert out == "" and "[extract_features model] 23/23 sample (100%)" in err
+    assert err.count("\n") <= 10  # every 10% at most
+    zoo = ModelZoo().add("a", make_cnn(0)).add("b", make_cnn(1))
+    extract_features(zoo, images, batch_size=5, device="cpu", verbose=1)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(",")[0] for line in lines] == [
+        "[extract_features] 1/2 PTM (50%)",
+        "[extract_features] 2/2 PTM (100%)",
+    ]
