@@ -18,14 +18,14 @@ stage      work                                                           minute
 ========== ============================================================== ==========
 render     6 sources x <=120 classes x 110 images; 32 evaluation tasks    1-2
            (the 32 tasks: 13 s measured)
-pretrain   26 PTMs x 600 steps of 64 images (13.5 fine-tuning runs'       12-20
+pretrain   24 PTMs x 600 steps of 64 images (13.5 fine-tuning runs'       12-20
            worth each, SimCLR twice that), one process
 encoder    ResNet-24 on the union of the sources, 1200 steps              2-3
-features   26 PTMs + encoder over 6 pools (about 30,000 images) and the   3-5
+features   24 PTMs + encoder over 6 pools (about 30,000 images) and the   3-5
            32 evaluation tasks (forward passes only)
-proxy      200 training tasks x 26 PTMs x 4 estimators                    3-6
-truth      26 PTMs x 112 (task, seed) passes (8 validation tasks x 3      35-55
-           rates x 1 seed, then 32 tasks x 3 seeds at the chosen rate,
+proxy      200 training tasks x 24 PTMs x 4 estimators                    3-6
+truth      24 PTMs x 80 (task, seed) passes (8 validation tasks x 3       25-40
+           rates x 1 seed, then 32 tasks x 2 seeds at the chosen rate,
            less the seed already run); 2 processes
 ranker     SpiderRanker on 200 tasks with PTM-specific tokens; artifacts  1-3
 total                                                                     70-110
@@ -39,11 +39,11 @@ of equal capacity from different sources, 8 validation tasks, docs/glyph_zoo.rst
 seeds gave a seed-to-seed ceiling of 0.59-0.70, below the 0.8 asked, and 45 instead of 15
 held-out images per class did not help (the seed noise comes from training, not from the
 test sample: accuracy s.d. over seeds 0.037 vs 0.039); the mean of two seeds against the
-mean of two others reached 0.68-0.76. So the truth averages more than two seeds at the
-chosen rate and the rate grid runs on one seed. The plan had four seeds; pre-training took
-longer than planned here (VGG and ViT 6-12 minutes each), and the build was cut to three
-seeds to fit its time: the report gives the seed-to-seed ceiling (all pairs of seeds); the
-split-half ceiling needs four. A fixed ranking (each
+mean of two others reached 0.68-0.76. So the plan had the truth average four seeds. On the
+2-core machine pre-training took far longer than planned (VGG and ViT 6-24 minutes each,
+under load), and to fit the build's time the plan was cut, before any test task was
+fine-tuned: two seeds (the issue's protocol; the report gives their seed-to-seed ceiling,
+and the split-half ceiling needs four) and 24 PTMs instead of 26. A fixed ranking (each
 PTM's mean accuracy on the other tasks) stayed below the ceiling (0.50-0.55), and the best
 PTM differed from its top pick on 50-75% of the tasks: here, the task matters.
 """
@@ -132,11 +132,12 @@ def _zoo_full() -> list[dict]:
     specs += [("mlp", 128, s, sup) for s in ("cyrillic", "arabic")]
     specs += [("vit", 48, s, sup) for s in ("georgian", "union")]
     specs += [("resnet", 8, "union", sup), ("lenet", 16, "union", sup)]
+    # Unsupervised: no source head. (The plan also had a SimCLR ResNet-16 and an autoencoding
+    # VGG-16; pre-training ran slower than planned on 2 cores and they were dropped to fit
+    # the build's time, before any of their fine-tuning runs.)
     specs += [
-        ("resnet", 16, "union", "simclr"),
         ("lenet", 8, "union", "simclr"),
         ("mlp", 128, "union", "autoencoder"),
-        ("vgg", 16, "union", "autoencoder"),
     ]
     return [_spec(*s) for s in specs]
 
@@ -173,7 +174,7 @@ PLANS: dict[str, dict] = {
             "batch_size": 50,
             "lrs": (3e-4, 1e-3, 3e-3),
             "grid_seeds": (0,),
-            "seeds": (0, 1, 2),
+            "seeds": (0, 1),
         },
         "ranker": {},  # SpiderRanker's defaults (docs/spider_defaults_study.md)
     },
