@@ -123,11 +123,11 @@ def estimator_names(requested: list[str] | None) -> list[str]:
     return sorted(_available())
 
 
-def fit_rerank(data, valid_tasks: list[Task]) -> RerankTransformer:
+def fit_rerank(data, valid_tasks: list[Task], k: int | str = "auto") -> RerankTransformer:
     """Re-ranking over the shipped (frozen) ranker; k chosen on the validation tasks' truth."""
     tokens = TaskTokenizer(model_tokens=True).fit_transform(valid_tasks)
     truth = data.truth.loc[[t.name for t in valid_tasks], list(data.ranker.models_)]
-    return RerankTransformer(FrozenEstimator(data.ranker), k="auto").fit(tokens, truth)
+    return RerankTransformer(FrozenEstimator(data.ranker), k=k).fit(tokens, truth)
 
 
 def validation_tasks(data, device: str) -> list[Task]:
@@ -225,15 +225,17 @@ def run_benchmark(data, runs: list[dict], args, log) -> tuple[dict, dict, dict]:
             "ranking"
         )
     else:
-        log("choosing k on the validation tasks ...")
-        rerank = fit_rerank(data, validation_tasks(data, args.device))
+        log("choosing k on the validation tasks ..." if args.k is None else f"k = {args.k}")
+        k = "auto" if args.k is None else args.k
+        rerank = fit_rerank(data, validation_tasks(data, args.device), k)
         info["rerank"] = {
             "k": int(rerank.k_),
-            "k_candidates": rerank.k_candidates_,
-            "validation_tau_w_by_k": rerank.k_scores_,
+            "k_chosen_on": "validation tasks" if args.k is None else "given (--k)",
+            "k_candidates": getattr(rerank, "k_candidates_", None),
+            "validation_tau_w_by_k": getattr(rerank, "k_scores_", {}),
             "ptms_with_projections": sorted(widths),
         }
-        log(f"  k = {rerank.k_} (validation tau_w by k: {rerank.k_scores_})")
+        log(f"  k = {rerank.k_} (validation tau_w by k: {info['rerank']['validation_tau_w_by_k']})")
         specific = TaskTokenizer(model_tokens=True)
 
         def rescore(task: Task) -> np.ndarray:
@@ -311,11 +313,11 @@ def markdown(summary: dict, ceiling: dict, skipped: dict, info: dict) -> str:
             lines.append(f"| ({label}) | {ceiling[key]:.3f} | | | | | |")
     lines.append("")
     if "rerank" in info:
+        by_k = info["rerank"]["validation_tau_w_by_k"]
+        scores = ", ".join(f"{k}: {v:.3f}" for k, v in by_k.items())
         lines.append(
-            f"spider+rerank: k = {info['rerank']['k']}, chosen on the validation tasks "
-            f"(validation tau_w by k: "
-            + ", ".join(f"{k}: {v:.3f}" for k, v in info["rerank"]["validation_tau_w_by_k"].items())
-            + ")"
+            f"spider+rerank: k = {info['rerank']['k']}, {info['rerank']['k_chosen_on']}"
+            + (f" (validation tau_w by k: {scores})" if by_k else "")
         )
     for name, reason in skipped.items():
         lines.append(f"skipped {name}: {reason}")
@@ -349,6 +351,9 @@ def main(argv=None):
                         help="two test tasks, LogME and LEEP only (a smoke test)")  # fmt: skip
     parser.add_argument("--estimators", nargs="+", default=None, metavar="NAME",
                         help="transferability estimators (default: every one)")  # fmt: skip
+    parser.add_argument("--k", type=int, default=None,
+                        help="re-rank this many PTMs instead of choosing k on the validation "
+                        "tasks (exploration only)")  # fmt: skip
     parser.add_argument("--n-tasks", type=int, default=None, help="the first N test tasks")
     parser.add_argument("--device", default="cpu", help="device of the forward passes (cpu)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads")
