@@ -34,7 +34,8 @@ of the ranking (skspider-demo.png, when matplotlib is installed)."""
 EPILOG = """\
 examples:
   skspider demo
-  skspider demo --task test03-arrows-sans --k 3
+  skspider demo --task test15-handwritten-real
+  skspider demo --k 3        # re-rank the top 3 (a ranker with PTM-specific projections)
   skspider demo --json > demo.json
   skspider demo --data-dir /tmp/gz --figure ranking.png"""
 
