@@ -185,6 +185,7 @@ def run_benchmark(data, runs: list[dict], args, log) -> tuple[dict, dict, dict]:
 
     # Spider at k=0, and the simple baselines that read the general tokens.
     tokenizer = TaskTokenizer()
+    tokenizer.fit_transform(tasks[:1])  # warm-up
     general = [timed(tokenizer.fit_transform, [t]) for t in tasks]
     tokens = [g[0][0] for g in general]
     learned = {
@@ -333,8 +334,13 @@ def plot(summary: dict, ceiling: float | None, path: str) -> None:
     from skspider.plotting import TauTimeDisplay
 
     frame = pd.DataFrame(summary).T[["tau_w", "seconds", "tau_w_std"]].astype(float)
-    disp = TauTimeDisplay.from_results(frame, err_col="tau_w_std", ceiling=ceiling)
-    disp.ax_.set_title("glyph zoo, test tasks: tau_w against seconds per new task")
+    n_tasks = len(next(iter(summary.values()))["per_task_tau_w"])
+    frame["sem"] = frame["tau_w_std"] / np.sqrt(max(n_tasks - 1, 1))
+    _, ax = plt.subplots(figsize=(8.0, 5.5))
+    disp = TauTimeDisplay.from_results(frame, err_col="sem", ceiling=ceiling, ax=ax)
+    disp.ax_.set_title(
+        f"glyph zoo, {n_tasks} test tasks (bars: standard error over tasks)", fontsize=10
+    )
     disp.figure_.savefig(path, bbox_inches="tight", dpi=120)
     plt.close(disp.figure_)
 

@@ -133,8 +133,8 @@ def _timed(fn, *args, **kwargs):
 def rank_task(data: Any, task: Any, k: int, device: str, log) -> dict:
     """Spider (with ``k`` re-ranked PTMs) and LogME on ``task``, every forward pass timed.
 
-    The networks are in memory; each is warmed up by an untimed pass over a few images
-    first, so that first-call allocations are not charged to either ranker.
+    The networks are in memory; each (and the ranker) is warmed up by an untimed pass over
+    a few images first, so that first-call allocations are not charged to either ranker.
     """
     from sklearn.frozen import FrozenEstimator
 
@@ -148,6 +148,7 @@ def rank_task(data: Any, task: Any, k: int, device: str, log) -> dict:
     extract_features(data.encoder, images[:4], layer="head", device=device)
     for name in names:
         extract_features(data.zoo[name], images[:4], device=device)
+    data.ranker.predict(data.train_tokens[:1])
 
     log("Spider: the general encoder's pass over the task, then the ranker ...")
     general, encoder_s = _timed(
