@@ -73,6 +73,8 @@ from skspider.transferability._lookup import _available
 from skspider.zoo import extract_features
 
 QUICK_ESTIMATORS = ("LogME", "LEEP")
+PER_TASK_COLUMNS = ("spider", "spider+rerank", "ridge", "nearest", "prior", "metadata", "LogME",
+                    "LEEP", "NCE", "HScore")  # fmt: skip
 
 
 # -- timed forward passes ----------------------------------------------------------------------
@@ -322,6 +324,14 @@ def markdown(summary: dict, ceiling: dict, skipped: dict, info: dict) -> str:
         )
     for name, reason in skipped.items():
         lines.append(f"skipped {name}: {reason}")
+    # Per task, the main rankers (every ranker's per-task figures are in the JSON).
+    main = [n for n in PER_TASK_COLUMNS if n in summary]
+    tasks = list(next(iter(summary.values()))["per_task_tau_w"])
+    lines += ["", "Per-task tau_w:", "", "| task | " + " | ".join(main) + " |"]
+    lines.append("| --- " * (len(main) + 1) + "|")
+    for task in tasks:
+        cells = " | ".join(f"{summary[n]['per_task_tau_w'][task]:.3f}" for n in main)
+        lines.append(f"| {task} | {cells} |")
     return "\n".join(lines)
 
 
@@ -376,7 +386,10 @@ def main(argv=None):
             print(msg, file=sys.stderr, flush=True)
 
     load_start = os.getloadavg()
-    data = load_glyph_zoo(args.data_dir, with_features=False)
+    try:
+        data = load_glyph_zoo(args.data_dir, with_features=False)
+    except FileNotFoundError as exc:
+        raise SystemExit(f"zoo_benchmark: {exc}") from None
     test = data.test_tasks[: args.n_tasks] if args.n_tasks else data.test_tasks
     log(f"{len(data.zoo)} PTMs, {len(test)} test tasks; forward passes on {args.device} ...")
     warm_up(data, test[0], args.device)
