@@ -393,7 +393,11 @@ def main(argv=None):
     test = data.test_tasks[: args.n_tasks] if args.n_tasks else data.test_tasks
     log(f"{len(data.zoo)} PTMs, {len(test)} test tasks; forward passes on {args.device} ...")
     warm_up(data, test[0], args.device)
-    runs = [run_networks(data, t, args.device) for t in test]
+    runs = []
+    for t in test:
+        runs.append(run_networks(data, t, args.device))
+        log(f"  {t.name}: encoder {runs[-1]['encoder_s']:.3f} s, PTMs "
+            f"{sum(runs[-1]['ptm_s'].values()):.3f} s")  # fmt: skip
     results, skipped, info = run_benchmark(data, runs, args, log)
     truth = data.truth.loc[[t.name for t in test], list(data.zoo.names)]
     summary = summarise(results, truth)
