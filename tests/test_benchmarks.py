@@ -110,6 +110,7 @@ def test_zoo_benchmark_quick(glyph_zoo_tiny, tmp_path, capsys):
     assert rankers["spider"]["forward_passes"] == 0 and rankers["prior"]["forward_passes"] == 0
     for r in rankers.values():
         assert -1 <= r["tau_w"] <= 1 and r["top1_regret"] >= 0 and r["seconds"] > 0
+        assert r["cpu_seconds"] > 0
         assert len(r["per_task_tau_w"]) == n_tasks
     # A ranker needing the encoder pays for it; a fixed ranking does not.
     assert rankers["spider"]["seconds"] > result["forward_passes"]["encoder_s_per_task"]
