@@ -1,5 +1,7 @@
 """Sphinx configuration for the skspider documentation (``make docs``, ``make docs-check``)."""
 
+from pathlib import Path
+
 import matplotlib
 import torch
 
@@ -58,7 +60,37 @@ sphinx_gallery_conf = {
     "backreferences_dir": None,
     "download_all_examples": False,
     "show_memory": False,
+    # No docs/sg_execution_times.rst in the source tree (each example's page gives its time).
+    "write_computation_times": False,
     "min_reported_time": 1,
     "remove_config_comments": True,
     "matplotlib_animations": False,
 }
+
+
+DOCS = Path(__file__).resolve().parent
+ZOO_BENCHMARK_MARKER = ".. zoo-benchmark-results"
+
+
+def insert_zoo_benchmark(app, docname, source):
+    """Put the glyph zoo benchmark's committed results (``docs/zoo_benchmark.md`` and any
+    ``docs/zoo_benchmark*.png``) into benchmarks.rst, or say that none are committed yet."""
+    if docname != "benchmarks" or ZOO_BENCHMARK_MARKER not in source[0]:
+        return
+    # Re-read the page when the results appear or change (a missing file counts as changed).
+    app.env.note_dependency(str(DOCS / "zoo_benchmark.md"))
+    blocks = []
+    if (DOCS / "zoo_benchmark.md").exists():
+        blocks.append(".. literalinclude:: zoo_benchmark.md\n   :language: markdown\n")
+    for figure in sorted(DOCS.glob("zoo_benchmark*.png")):
+        blocks.append(f".. image:: {figure.name}\n   :alt: {figure.stem}\n")
+    if not blocks:
+        blocks.append(
+            "*No results committed yet*: the glyph zoo benchmark writes them to "
+            "``docs/zoo_benchmark.md``.\n"
+        )
+    source[0] = source[0].replace(ZOO_BENCHMARK_MARKER, "\n".join(blocks))
+
+
+def setup(app):
+    app.connect("source-read", insert_zoo_benchmark)
