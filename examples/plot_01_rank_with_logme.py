@@ -17,7 +17,7 @@ fine-tuning on the task.
 # table of fine-tuned accuracies.
 from skspider.datasets import load_glyph_zoo
 
-data = load_glyph_zoo()
+data = load_glyph_zoo(with_features=False)  # the general encoder is not needed here
 data.zoo.metadata()[["family", "source", "objective", "n_params"]]
 
 # %%

@@ -25,14 +25,16 @@ Y_train.iloc[:5, :4]
 # %%
 # 2. Fit with early stopping
 # --------------------------
-# ``max_iter`` counts optimiser steps; a few hundred are enough here (the shipped ranker
-# ran its default budget). With ``early_stopping=True`` a share of the training tasks is
-# held out and the network of the epoch with the best validation tau_w is kept.
+# ``max_iter`` counts optimiser steps; 200 keep this example to seconds (the shipped ranker
+# ran ``data.ranker.max_iter``). With ``early_stopping=True`` a share of the training tasks is
+# held out and the network of the epoch with the best validation tau_w is kept
+# (``best_epoch_`` counts from 0).
 from skspider.spider import SpiderRanker
 
-spider = SpiderRanker(max_iter=300, early_stopping=True, device="cpu", random_state=0)
+spider = SpiderRanker(max_iter=200, early_stopping=True, device="cpu", random_state=0)
 spider.fit(X_train, Y_train)
-print(f"{spider.n_epochs_} epochs, kept epoch {spider.best_epoch_}")
+print(f"{spider.n_epochs_} epochs run, the weights of epoch {spider.best_epoch_ + 1} kept")
+print(f"the shipped ranker: {data.ranker.max_iter} steps")
 
 # %%
 # 3. The training curve
@@ -42,6 +44,7 @@ print(f"{spider.n_epochs_} epochs, kept epoch {spider.best_epoch_}")
 from skspider.plotting import TrainingCurveDisplay
 
 disp = TrainingCurveDisplay.from_estimator(spider)
+disp.figure_.tight_layout()
 
 # %%
 # 4. Rank new tasks from their tokens

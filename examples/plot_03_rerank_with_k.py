@@ -50,7 +50,7 @@ from skspider.spider import SpiderRanker
 
 train = [Task(y=np.arange(len(tokens)), tokens=tokens) for tokens in data.train_tokens]
 Y = pd.concat([data.proxy_train, data.proxy_eval.loc[[t.name for t in validation]]])
-spider = SpiderRanker(max_iter=300, device="cpu", random_state=0).fit(train + validation, Y)
+spider = SpiderRanker(max_iter=200, device="cpu", random_state=0).fit(train + validation, Y)
 
 # %%
 # 3. Choose k on the validation tasks
