@@ -35,6 +35,9 @@ autodoc_default_options = {
     "exclude-members": "get_metadata_routing, set_fit_request, set_score_request, "
     "set_predict_request, set_transform_request",
 }
+# `name` in the pages and docstrings is a cross-reference (rendered as code), as in
+# scikit-learn's docs; without it, it rendered as an italic citation, "~" and all.
+default_role = "py:obj"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = ["_templates"]
