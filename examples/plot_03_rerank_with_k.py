@@ -43,8 +43,10 @@ test = with_ptm_tokens(data.test_tasks)
 # 2. A ranker that has seen PTM-specific tokens
 # ---------------------------------------------
 # The network learns one projection per PTM for its specific tokens, from training tasks
-# that carry them. The zoo's training tasks ship general tokens only, so the validation
-# tasks, labelled with their proxy ranks (not their truth), join them for training.
+# that carry them. The zoo's training tasks ship general tokens only (each token a class
+# centroid, so one label per token), so the validation tasks join them, labelled with
+# their proxy ranks. The ranker thus sees the validation tasks but never their truth,
+# which alone chooses ``k`` below; the test tasks it never sees.
 from skspider.base import Task
 from skspider.spider import SpiderRanker
 
