@@ -3,16 +3,11 @@
 from pathlib import Path
 
 import matplotlib
-import torch
 
 import skspider
 
 # The gallery's figures are drawn off-screen, whatever the machine's display.
 matplotlib.use("Agg")
-# The gallery's networks are small: one torch thread is as fast as two on an idle machine
-# and several times faster on a loaded one (plot_03_rerank_with_k: 69 s with the default
-# threads, 23 s with one, on 2 cores under a load average of 5).
-torch.set_num_threads(1)
 
 project = "skspider"
 author = "The skspider developers"
