@@ -3,11 +3,17 @@
 from pathlib import Path
 
 import matplotlib
+import torch
 
 import skspider
 
 # The gallery's figures are drawn off-screen, whatever the machine's display.
 matplotlib.use("Agg")
+# One torch thread for the gallery's small networks: on the 2-core development machine
+# under load (load average 5-9), plot_03 took 69 s with torch's default threads and 23 s
+# with one, and plot_02 78 s against 3.5 s. (On an idle machine two threads may be a little
+# faster for the PTMs' forward passes; not measured.)
+torch.set_num_threads(1)
 
 project = "skspider"
 author = "The skspider developers"
