@@ -72,3 +72,69 @@ def test_glyph_zoo_probe_quick(tmp_path):
     text = _run([BENCH / "glyph_zoo_probe.py", "--quick", "--threads", "1", "--json", "p.json"],
                 tmp_path)  # fmt: skip
     assert "ceiling tau_w" in text and (tmp_path / "p.json").exists()
+
+
+def _script(name):
+    """A benchmark script imported in process (no second torch import, unlike _run)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_zoo_benchmark_quick(glyph_zoo_tiny, tmp_path, capsys):
+    import json
+
+    bench = _script("zoo_benchmark")
+    out = tmp_path / "z.json"
+    args = ["--data-dir", str(glyph_zoo_tiny / "out"), "--quick", "--threads", "1", "-q"]
+    args += ["--estimators", "LogME", "LEEP", "OTCE", "--json", str(out)]
+    bench.main([*args, "--figure", str(tmp_path / "z.png")])
+    text = capsys.readouterr().out
+    assert "| ranker | mean tau_w |" in text and "seed-to-seed ceiling" in text
+    assert (tmp_path / "z.png").stat().st_size > 0
+    result = json.loads(out.read_text())
+    rankers = result["rankers"]
+    assert {"spider", "prior", "metadata", "ridge", "nearest", "LogME", "LEEP"} == set(rankers)
+    # The tiny ranker was trained on general tokens only: re-ranking is skipped, and why.
+    assert "no PTM-specific projections" in result["skipped"]["spider+rerank"]
+    assert "side data" in result["skipped"]["OTCE"]
+    # LEEP cannot score the autoencoder (no source head): no pass for it, ranked last.
+    n_ptms, n_tasks = len(result["models"]), len(result["test_tasks"])
+    assert rankers["LogME"]["forward_passes"] == n_ptms
+    assert rankers["LEEP"]["forward_passes"] == n_ptms - 1
+    assert rankers["LEEP"]["unscored"] == n_tasks and rankers["LogME"]["unscored"] == 0
+    assert rankers["spider"]["forward_passes"] == 0 and rankers["prior"]["forward_passes"] == 0
+    for r in rankers.values():
+        assert -1 <= r["tau_w"] <= 1 and r["top1_regret"] >= 0 and r["seconds"] > 0
+        assert r["cpu_seconds"] > 0
+        assert len(r["per_task_tau_w"]) == n_tasks
+    # A ranker needing the encoder pays for it; a fixed ranking does not.
+    assert rankers["spider"]["seconds"] > result["forward_passes"]["encoder_s_per_task"]
+    assert rankers["prior"]["seconds"] < rankers["spider"]["seconds"]
+    assert result["machine"]["torch_threads"] == 1
+
+
+@pytest.mark.slow
+def test_zoo_benchmark_reranks_with_projections(glyph_zoo_tiny_rerank, tmp_path, capsys):
+    import json
+
+    bench = _script("zoo_benchmark")
+    args = ["--data-dir", str(glyph_zoo_tiny_rerank), "--quick", "--estimators", "LogME", "-q"]
+    bench.main([*args, "--json", str(tmp_path / "auto.json")])
+    auto = json.loads((tmp_path / "auto.json").read_text())
+    # k is chosen on the validation tasks, among every candidate.
+    assert auto["rerank"]["k_chosen_on"] == "validation tasks"
+    assert set(map(int, auto["rerank"]["validation_tau_w_by_k"])) == {0, 1, 2, 3}
+    assert auto["rankers"]["spider+rerank"]["forward_passes"] == auto["rerank"]["k"]
+    bench.main([*args, "--k", "2", "--json", str(tmp_path / "k2.json")])
+    fixed = json.loads((tmp_path / "k2.json").read_text())
+    rerank, spider = fixed["rankers"]["spider+rerank"], fixed["rankers"]["spider"]
+    assert rerank["forward_passes"] == 2
+    # Two PTM passes on top of Spider's own work.
+    assert rerank["seconds"] > fixed["forward_passes"]["encoder_s_per_task"]
+    assert "k = 2, given (--k)" in capsys.readouterr().out
+    assert spider["forward_passes"] == 0

@@ -24,3 +24,23 @@ def test_readme_snippet_runs(index, capsys):
     printed = capsys.readouterr().out
     if "print(" in code:
         assert printed.strip()
+
+
+def test_quick_start_commands_match_ci_and_makefile():
+    """The quick start's two commands: the first is the demo, the second is exactly what
+    .ci/run runs, and both are targets of the Makefile."""
+    root = README.parent
+    block = re.search(r"^## Quick start.*?^```bash\n(.*?)^```", README.read_text(), re.S | re.M)
+    commands = [line.split("#")[0].strip() for line in block.group(1).splitlines()]
+    commands = [c for c in commands if c]
+    assert commands[0] == "make demo"
+    ci = [
+        line.strip()
+        for line in (root / ".ci" / "run").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith(("#", "set ", "cd "))
+    ]
+    assert ci == [commands[1]]
+    makefile = (root / "Makefile").read_text()
+    for command in commands:
+        target = command.split()[1]
+        assert re.search(rf"^{target}:", makefile, re.M), target

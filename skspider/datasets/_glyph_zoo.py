@@ -1123,14 +1123,21 @@ def load_glyph_zoo(
     >>> from skspider.datasets import load_glyph_zoo
     >>> from skspider.metrics import weighted_tau
     >>> from skspider.tasks import TaskTokenizer
-    >>> data = load_glyph_zoo()  # doctest: +SKIP
-    >>> task = data.test_tasks[0]  # doctest: +SKIP
-    >>> scores = data.ranker.predict(TaskTokenizer().fit_transform([task]))  # doctest: +SKIP
-    >>> weighted_tau(data.truth.loc[task.name], scores[0])  # doctest: +SKIP
+    >>> data = load_glyph_zoo()
+    >>> task = data.test_tasks[0]
+    >>> scores = data.ranker.predict(TaskTokenizer().fit_transform([task]))
+    >>> scores.shape == (1, len(data.ranker.models_))
+    True
+    >>> tau = weighted_tau(data.truth.loc[task.name, data.ranker.models_], scores[0])
+    >>> bool(-1 <= tau <= 1)
+    True
 
-    A PTM's features on it (for LogME and the other estimators):
+    Every PTM's features on it (for LogME and the other estimators):
 
-    >>> pool = make_task(data.zoo, task.metadata["images"], task.y)  # doctest: +SKIP
+    >>> from skspider.zoo import make_task
+    >>> target = make_task(data.zoo, task.metadata["images"], task.y, device="cpu")
+    >>> sorted(target.model_features) == sorted(data.ranker.models_)
+    True
     """
     import joblib
 

@@ -2,7 +2,6 @@
 
 import json
 import shutil
-from pathlib import Path
 
 import joblib
 import numpy as np
@@ -16,30 +15,11 @@ from skspider.datasets import load_glyph_zoo
 from skspider.datasets._glyph_zoo import ARTIFACTS, PLANS
 from skspider.zoo import ModelZoo, extract_features
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "build_glyph_zoo.py"
 
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The tiny plan, built through the build script's main() (in process: no second torch
-    import), into a temporary folder."""
-    import contextlib
-    import importlib.util
-    import io
-
-    root = tmp_path_factory.mktemp("glyph_zoo")
-    spec = importlib.util.spec_from_file_location("build_glyph_zoo_script", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    args = ["--quick", "--out", str(root / "out"), "--work", str(root / "work"), "-q"]
-    # (--jobs 2 gives the same runs, checked by hand; its worker start-up would triple the
-    # time of this test.)
-    args += ["--device", "cpu", "--threads", "1", "--jobs", "1", "--json", str(root / "m.json")]
-    stdout = io.StringIO()
-    with contextlib.redirect_stdout(stdout):
-        script.main(args)
-    assert "| truth |" in stdout.getvalue() and "ceiling" in stdout.getvalue()
-    return root
+@pytest.fixture
+def built(glyph_zoo_tiny):
+    """The tiny plan built through the build script (tests/conftest.py, shared per session)."""
+    return glyph_zoo_tiny
 
 
 @pytest.mark.slow
