@@ -343,6 +343,18 @@ class SpiderRanker(BaseRanker):
         sets = self._validate_tasks(X, reset=reset)
         if isinstance(sets[0], Task):  # the base class passes token-less tasks through
             raise ValueError("X[0] is a Task without tokens; run a TaskTokenizer first.")
+        if (
+            isinstance(X, (list, tuple))
+            and not _is_task_sequence(X)
+            and any(isinstance(t, Task) and t.model_tokens for t in X)
+        ):
+            # Tasks come through as Tasks only when every element is one: their PTM-specific
+            # tokens would be dropped without a word.
+            raise ValueError(
+                "X mixes Task objects that carry model_tokens with plain token arrays; their "
+                "PTM-specific tokens would be ignored. Give every task as a Task "
+                "(Task(y=..., tokens=...))."
+            )
         if not reset:
             sets = self._scale(sets)
         return sets, (list(X) if _is_task_sequence(X) else None)

@@ -377,3 +377,20 @@ def test_verbose_without_early_stopping_has_no_validation_column(capsys, make_ta
     SpiderRanker(**{**FAST, "max_iter": 4}, verbose=2, early_stopping=True).fit(X, Y)
     err = capsys.readouterr().err
     assert "valid tau_w" in err and "nan" not in err.lower()
+
+
+def test_tasks_mixed_with_arrays_do_not_drop_their_model_tokens():
+    """A list mixing Tasks that carry PTM-specific tokens with plain token arrays used to
+    train without those tokens (specific_widths_ == {}) and say nothing."""
+    rng = np.random.default_rng(0)
+    Y = rng.normal(size=(4, 3))
+    tokens = [rng.normal(size=(3, 2)) for _ in range(4)]
+    with_specific = Task(
+        y=np.arange(3), tokens=tokens[0], model_tokens={m: rng.normal(size=(3, 2)) for m in "012"}
+    )
+    mixed = [with_specific, *tokens[1:]]
+    with pytest.raises(ValueError, match="mixes Task objects"):
+        SpiderRanker(max_iter=2, random_state=0).fit(mixed, Y)
+    # All Tasks: the specific tokens are used.
+    tasks = [with_specific] + [Task(y=np.arange(3), tokens=t) for t in tokens[1:]]
+    assert SpiderRanker(max_iter=2, random_state=0).fit(tasks, Y).specific_widths_
