@@ -42,10 +42,10 @@ def glyph_zoo_tiny(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def glyph_zoo_tiny_rerank(glyph_zoo_tiny, tmp_path_factory):
-    """A copy of the tiny zoo whose shipped ranker has PTM-specific projections (so that it
-    can re-rank): a small SpiderRanker fitted on the zoo's evaluation tasks with their
-    PTM-specific tokens, the manifest's checksum updated. Only for testing code paths."""
+def glyph_zoo_tiny_general(glyph_zoo_tiny, tmp_path_factory):
+    """A copy of the tiny zoo whose shipped ranker has no PTM-specific projections (it cannot
+    re-rank; the built zoo's ranker can): a small SpiderRanker fitted on the training tasks'
+    general tokens only, the manifest's checksum updated. Only for testing code paths."""
     import hashlib
     import json
     import shutil
@@ -54,20 +54,13 @@ def glyph_zoo_tiny_rerank(glyph_zoo_tiny, tmp_path_factory):
 
     from skspider.datasets import load_glyph_zoo
     from skspider.spider import SpiderRanker
-    from skspider.tasks import TaskTokenizer
-    from skspider.zoo import make_task
 
-    folder = tmp_path_factory.mktemp("glyph_zoo_rerank") / "out"
+    folder = tmp_path_factory.mktemp("glyph_zoo_general") / "out"
     shutil.copytree(glyph_zoo_tiny / "out", folder)
-    data = load_glyph_zoo(folder)
-    tasks = [
-        make_task(data.zoo, t.metadata["images"], t.y, X=t.X, name=t.name, device="cpu")
-        for t in data.validation_tasks + data.test_tasks
-    ]
-    tokens = TaskTokenizer(model_tokens=True).fit_transform(tasks)
+    data = load_glyph_zoo(folder, with_features=False)
     ranker = SpiderRanker(d_model=8, max_iter=10, lr=1e-2, batch_size=4, random_state=0)
-    ranker.fit(tokens, data.truth.loc[[t.name for t in tasks], data.zoo.names])
-    assert set(ranker.specific_widths_) == set(data.zoo.names)
+    ranker.fit(data.train_tokens, data.proxy_train)
+    assert not ranker.specific_widths_
     joblib.dump(ranker, folder / "ranker.joblib")
     manifest = json.loads((folder / "manifest.json").read_text())
     digest = hashlib.sha256((folder / "ranker.joblib").read_bytes()).hexdigest()

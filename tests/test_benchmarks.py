@@ -98,9 +98,8 @@ def test_zoo_benchmark_quick(glyph_zoo_tiny, tmp_path, capsys):
     assert (tmp_path / "z.png").stat().st_size > 0
     result = json.loads(out.read_text())
     rankers = result["rankers"]
-    assert {"spider", "prior", "metadata", "ridge", "nearest", "LogME", "LEEP"} == set(rankers)
-    # The tiny ranker was trained on general tokens only: re-ranking is skipped, and why.
-    assert "no PTM-specific projections" in result["skipped"]["spider+rerank"]
+    expected = {"spider", "spider+rerank", "prior", "metadata", "ridge", "nearest", "LogME", "LEEP"}
+    assert expected == set(rankers)
     assert "side data" in result["skipped"]["OTCE"]
     # LEEP cannot score the autoencoder (no source head): no pass for it, ranked last.
     n_ptms, n_tasks = len(result["models"]), len(result["test_tasks"])
@@ -119,11 +118,11 @@ def test_zoo_benchmark_quick(glyph_zoo_tiny, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_zoo_benchmark_reranks_with_projections(glyph_zoo_tiny_rerank, tmp_path, capsys):
+def test_zoo_benchmark_reranks_with_projections(glyph_zoo_tiny, tmp_path, capsys):
     import json
 
     bench = _script("zoo_benchmark")
-    args = ["--data-dir", str(glyph_zoo_tiny_rerank), "--quick", "--estimators", "LogME", "-q"]
+    args = ["--data-dir", str(glyph_zoo_tiny / "out"), "--quick", "--estimators", "LogME", "-q"]
     bench.main([*args, "--json", str(tmp_path / "auto.json")])
     auto = json.loads((tmp_path / "auto.json").read_text())
     # k is chosen on the validation tasks, among every candidate.
@@ -138,3 +137,16 @@ def test_zoo_benchmark_reranks_with_projections(glyph_zoo_tiny_rerank, tmp_path,
     assert rerank["seconds"] > fixed["forward_passes"]["encoder_s_per_task"]
     assert "k = 2, given (--k)" in capsys.readouterr().out
     assert spider["forward_passes"] == 0
+
+
+@pytest.mark.slow
+def test_zoo_benchmark_skips_rerank_without_projections(glyph_zoo_tiny_general, tmp_path):
+    import json
+
+    bench = _script("zoo_benchmark")
+    args = ["--data-dir", str(glyph_zoo_tiny_general), "--quick", "--estimators", "LogME", "-q"]
+    bench.main([*args, "--json", str(tmp_path / "g.json")])
+    result = json.loads((tmp_path / "g.json").read_text())
+    # A ranker trained on general tokens only: re-ranking is skipped, and the output says why.
+    assert "spider+rerank" not in result["rankers"]
+    assert "no PTM-specific projections" in result["skipped"]["spider+rerank"]

@@ -131,14 +131,15 @@ def test_demo_k_out_of_range(zoo_dir, k, capsys):
 
 
 @pytest.mark.slow
-def test_demo_k_without_projections_says_so(zoo_dir, capsys):
+def test_demo_k_without_projections_says_so(glyph_zoo_tiny_general, capsys):
+    zoo_dir = str(glyph_zoo_tiny_general)
     assert main(["demo", "--data-dir", zoo_dir, "--k", "1", "--no-figure"]) == 2
     assert "no PTM-specific projections" in capsys.readouterr().err
 
 
 @pytest.mark.slow
-def test_demo_reranks_top_k(glyph_zoo_tiny_rerank, capsys):
-    argv = ["demo", "--data-dir", str(glyph_zoo_tiny_rerank), "--k", "2", "--no-figure"]
+def test_demo_reranks_top_k(zoo_dir, capsys):
+    argv = ["demo", "--data-dir", zoo_dir, "--k", "2", "--no-figure"]
     code, payload, _ = run_json(main, argv, capsys)
     assert code == 0 and payload["k"] == 2
     spider = payload["spider"]
