@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ._common import EXIT_DEPENDENCY, EXIT_FAILURE, EXIT_OK, CLIError, format_table, to_jsonable
-from ._resolve import ZOO_HELP, load_ranker, resolve_encoder, resolve_method, resolve_zoo
+from ._resolve import BUILTIN, ZOO_HELP, load_ranker, resolve_encoder, resolve_method, resolve_zoo
 from ._task import NPZ_FORMAT, TaskData, load_task
 
 DESCRIPTION = """\
@@ -50,12 +50,17 @@ def add_parser(subparsers: Any, parents: list) -> None:
     how.add_argument(
         "--method", metavar="NAME", help="a transferability estimator by name (default: logme)"
     )
-    how.add_argument("--ranker", metavar="PATH", help="a trained ranker file (joblib)")
+    how.add_argument(
+        "--ranker",
+        metavar="PATH",
+        help="a trained ranker file (joblib), or 'builtin' (the glyph zoo's ranker, with its "
+        "encoder unless --encoder is given)",
+    )
     p.add_argument(
         "--encoder",
         metavar="MODULE:FUNCTION",
         help="with --ranker and raw inputs: a function returning the general encoder (a torch "
-        "module whose output, flattened, is the per-sample feature)",
+        "module whose output, flattened, is the per-sample feature), or 'builtin'",
     )
     p.add_argument("--output", "-o", metavar="PATH", help="write the ranking to PATH (.json/.csv)")
     p.add_argument("--plot", metavar="PATH", help="save a figure of the ranking (needs matplotlib)")
@@ -151,11 +156,13 @@ def _score_with_method(task: TaskData, args: argparse.Namespace) -> dict:
 def _general_features(task: TaskData, args: argparse.Namespace):
     if task.encoder is not None or task.tokens is not None:
         return task.encoder
+    if args.encoder is None and args.ranker == BUILTIN:  # the built-in ranker's own encoder
+        args.encoder = BUILTIN
     if args.encoder is None or task.X is None:
         raise CLIError(
             "a ranker reads the task through the general encoder: give 'tokens' or 'encoder' "
-            "arrays in the .npz, or --encoder MODULE:FUNCTION with raw inputs (X, an .npy "
-            "or an image folder)."
+            "arrays in the .npz, or --encoder MODULE:FUNCTION (or builtin) with raw inputs (X, "
+            "an .npy or an image folder)."
         )
     from ..zoo import ZooEntry, extract_features
 

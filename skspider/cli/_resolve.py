@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -11,10 +12,22 @@ from typing import Any
 
 from ._common import CLIError
 
+#: The name of skspider's built-in glyph zoo (its PTMs, general encoder and trained ranker).
+BUILTIN = "builtin"
+
 ZOO_HELP = (
-    "the zoo of PTMs: a Python 'module:function' (or 'path/to/file.py:function') whose "
-    "function, called without arguments, returns a skspider.zoo.ModelZoo"
+    "the zoo of PTMs: 'builtin' (skspider's glyph zoo: 32x32 grayscale images), or a Python "
+    "'module:function' (or 'path/to/file.py:function') whose function, called without "
+    "arguments, returns a skspider.zoo.ModelZoo"
 )
+
+
+@functools.cache
+def builtin_zoo() -> Any:
+    """The built-in glyph zoo, loaded once per process (exit 2 when it is missing)."""
+    from ._demo import load_builtin_zoo
+
+    return load_builtin_zoo()
 
 
 def load_callable(spec: str, what: str) -> Any:
@@ -48,20 +61,23 @@ def resolve_zoo(spec: str | None):
     """The `~skspider.zoo.ModelZoo` named on the command line.
 
     The one place zoo names are resolved: a ``module:function`` (or ``file.py:function``)
-    returning a `ModelZoo`. Every other name is an unknown zoo.
+    returning a `ModelZoo`, or ``builtin``. Every other name is an unknown zoo.
     """
     from ..zoo import ModelZoo
 
+    if spec == BUILTIN:
+        return builtin_zoo().zoo
     if spec is None:
         raise CLIError(
             "this task holds raw inputs (X), which need a zoo of PTMs to extract features: "
-            "give --zoo module:function (a function returning a skspider.zoo.ModelZoo), or "
+            "give --zoo builtin (the built-in glyph zoo) or --zoo module:function (a function "
+            "returning a skspider.zoo.ModelZoo), or "
             "give precomputed per-PTM arrays (features/<model> in the .npz)."
         )
     if ":" not in spec:
         raise CLIError(
-            f"unknown zoo {spec!r}: give a Python 'module:function' (or 'file.py:function') "
-            "returning a skspider.zoo.ModelZoo."
+            f"unknown zoo {spec!r}: give 'builtin' or a Python 'module:function' (or "
+            "'file.py:function') returning a skspider.zoo.ModelZoo."
         )
     zoo = load_callable(spec, "zoo")()
     if not isinstance(zoo, ModelZoo):
@@ -72,9 +88,12 @@ def resolve_zoo(spec: str | None):
 
 
 def resolve_encoder(spec: str):
-    """The general encoder: a ``module:function`` returning a `torch.nn.Module`."""
+    """The general encoder: a ``module:function`` returning a `torch.nn.Module`, or
+    ``builtin`` (the glyph zoo's encoder, whose output is its feature)."""
     from torch import nn
 
+    if spec == BUILTIN:
+        return builtin_zoo().encoder
     encoder = load_callable(spec, "encoder")()
     if not isinstance(encoder, nn.Module):
         raise CLIError(f"encoder {spec!r} returned {type(encoder).__name__}, not a torch module.")
@@ -95,10 +114,13 @@ def load_ranker(path: str):
     """A fitted ranker saved with `joblib.dump` (or `pickle`): anything with ``predict``.
 
     A `~skspider.spider.SpiderRanker`, a `~skspider.spider.RerankTransformer`, or a
-    `~sklearn.pipeline.Pipeline` ending in a ranker (which then tokenises the task itself).
+    `~sklearn.pipeline.Pipeline` ending in a ranker (which then tokenises the task itself);
+    ``builtin``: the glyph zoo's trained ranker.
     """
     import joblib
 
+    if path == BUILTIN:
+        return builtin_zoo().ranker
     file = Path(path)
     if not file.is_file():
         raise CLIError(f"ranker file {path!r} not found.")

@@ -381,3 +381,44 @@ def test_plot_without_matplotlib(feature_task, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     code, err = _error(["rank", str(feature_task[0]), "--plot", str(tmp_path / "r.png")], capsys)
     assert code == 3 and 'pip install "skspider[plotting]"' in err
+
+
+@pytest.fixture(scope="module")
+def glyph_npz(tmp_path_factory):
+    """A held-out task of the built-in zoo's kind (32x32 grayscale glyphs) as an .npz."""
+    from skspider.datasets import load_glyph_zoo
+
+    task = load_glyph_zoo(with_features=False).test_tasks[0]
+    path = tmp_path_factory.mktemp("glyph") / "task.npz"
+    np.savez(path, X=task.metadata["images"], y=task.y)
+    return str(path)
+
+
+@pytest.mark.slow
+def test_rank_builtin_zoo_with_a_method(glyph_npz, capsys):
+    from skspider.datasets import load_glyph_zoo
+
+    code, payload, _ = run_json(main, ["rank", glyph_npz, "--zoo", "builtin"], capsys)
+    assert code == 0
+    names = load_glyph_zoo(with_features=False).zoo.names
+    assert sorted(r["model"] for r in payload["ranking"]) == sorted(names)
+
+
+@pytest.mark.slow
+def test_rank_builtin_ranker_uses_its_encoder(glyph_npz, capsys):
+    from skspider.datasets import load_glyph_zoo
+
+    data = load_glyph_zoo()
+    code, payload, _ = run_json(main, ["rank", glyph_npz, "--ranker", "builtin"], capsys)
+    assert code == 0
+    scores = {r["model"]: r["score"] for r in payload["ranking"]}
+    # The same scores as the shipped ranker on the task's tokens (the same encoder pass).
+    expected = data.ranker.predict(TaskTokenizer().fit_transform([data.test_tasks[0]]))[0]
+    np.testing.assert_allclose([scores[m] for m in data.zoo.names], expected, rtol=1e-5)
+
+
+def test_rank_unknown_zoo_names_builtin(tmp_path, capsys):
+    path = tmp_path / "t.npz"
+    np.savez(path, X=np.zeros((4, 1, 8, 8), np.float32), y=np.array([0, 0, 1, 1]))
+    assert main(["rank", str(path), "--zoo", "nozoo"]) == 2
+    assert "'builtin'" in capsys.readouterr().err
