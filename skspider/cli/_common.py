@@ -73,3 +73,20 @@ def format_table(rows: list[dict], columns: list[str]) -> str:
         return "  ".join(parts).rstrip()
 
     return "\n".join([line(columns), *(line(r) for r in cells)])
+
+
+def save_figure(figure: Any, path: str) -> None:
+    """Save a matplotlib figure for a subcommand (creating its folder) and close it; a path
+    that cannot be written is a `CLIError` (exit 1)."""
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    try:
+        file = Path(path)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(file, bbox_inches="tight")
+    except (OSError, ValueError) as exc:
+        raise CLIError(f"cannot save the figure to {path!r} ({exc}).", EXIT_FAILURE) from None
+    finally:
+        plt.close(figure)

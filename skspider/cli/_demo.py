@@ -10,7 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from ._common import EXIT_DEPENDENCY, EXIT_FAILURE, EXIT_OK, CLIError, format_table, print_json
+from ._common import (
+    EXIT_DEPENDENCY,
+    EXIT_FAILURE,
+    EXIT_OK,
+    CLIError,
+    format_table,
+    print_json,
+    save_figure,
+)
 
 # How to make the built-in zoo's files, for the messages below.
 BUILD_HINT = (
@@ -217,7 +225,7 @@ def _plot(path: str, result: dict, truth: np.ndarray, task: str, k: int) -> None
     from ..plotting import RankingDisplay
     from ..plotting._base import import_pyplot
 
-    plt = import_pyplot("skspider demo")
+    import_pyplot("skspider demo")  # a clear message when matplotlib is missing
     label = "Spider score" + (f" (re-ranked top {k})" if k else "")
     disp = RankingDisplay(
         result["spider"],
@@ -227,14 +235,7 @@ def _plot(path: str, result: dict, truth: np.ndarray, task: str, k: int) -> None
         truth_name="fine-tuned accuracy",
     ).plot()
     disp.figure_.suptitle(f"skspider demo: {task}", y=1.04)
-    try:
-        file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        disp.figure_.savefig(file, bbox_inches="tight")
-    except (OSError, ValueError) as exc:
-        raise CLIError(f"cannot save the figure to {path!r} ({exc}).", EXIT_FAILURE) from None
-    finally:
-        plt.close(disp.figure_)
+    save_figure(disp.figure_, path)
 
 
 def run(args: argparse.Namespace) -> int:

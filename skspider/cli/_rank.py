@@ -12,7 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from ._common import EXIT_DEPENDENCY, EXIT_FAILURE, EXIT_OK, CLIError, format_table, to_jsonable
+from ._common import (
+    EXIT_DEPENDENCY,
+    EXIT_FAILURE,
+    EXIT_OK,
+    CLIError,
+    format_table,
+    save_figure,
+    to_jsonable,
+)
 from ._resolve import BUILTIN, ZOO_HELP, load_ranker, resolve_encoder, resolve_method, resolve_zoo
 from ._task import NPZ_FORMAT, TaskData, load_task
 
@@ -156,9 +164,9 @@ def _score_with_method(task: TaskData, args: argparse.Namespace) -> dict:
 def _general_features(task: TaskData, args: argparse.Namespace):
     if task.encoder is not None or task.tokens is not None:
         return task.encoder
-    if args.encoder is None and args.ranker == BUILTIN:  # the built-in ranker's own encoder
-        args.encoder = BUILTIN
-    if args.encoder is None or task.X is None:
+    # The built-in ranker reads raw inputs through its own encoder unless told otherwise.
+    encoder = BUILTIN if args.encoder is None and args.ranker == BUILTIN else args.encoder
+    if encoder is None or task.X is None:
         raise CLIError(
             "a ranker reads the task through the general encoder: give 'tokens' or 'encoder' "
             "arrays in the .npz, or --encoder MODULE:FUNCTION (or builtin) with raw inputs (X, "
@@ -166,7 +174,7 @@ def _general_features(task: TaskData, args: argparse.Namespace):
         )
     from ..zoo import ZooEntry, extract_features
 
-    entry = ZooEntry("encoder", resolve_encoder(args.encoder), feature_fn=_flat_output)
+    entry = ZooEntry("encoder", resolve_encoder(encoder), feature_fn=_flat_output)
     return extract_features(
         entry, task.X, batch_size=args.batch_size, device=args.device, verbose=args.verbose
     ).features
@@ -242,18 +250,13 @@ def _plot(path: str, models: list, scores: np.ndarray, scorer: str) -> None:
     from ..plotting._base import import_pyplot
 
     try:
-        plt = import_pyplot("skspider rank --plot")
+        import_pyplot("skspider rank --plot")
     except ImportError as exc:
         raise CLIError(str(exc), EXIT_DEPENDENCY) from None
     from ..plotting import RankingDisplay
 
     disp = RankingDisplay(scores, models=[str(m) for m in models], score_name=scorer).plot()
-    try:
-        disp.figure_.savefig(path, bbox_inches="tight")
-    except (OSError, ValueError) as exc:
-        raise CLIError(f"cannot save the figure to {path!r} ({exc}).", EXIT_FAILURE) from None
-    finally:
-        plt.close(disp.figure_)
+    save_figure(disp.figure_, path)
 
 
 def run(args: argparse.Namespace) -> int:
