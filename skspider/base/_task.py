@@ -52,8 +52,9 @@ class Task:
     ----------
     y : array-like of shape (n_samples,) or (n_samples, n_targets)
         Class labels, or regression targets.
-    X : array-like of shape (n_samples, n_features), default=None
-        Per-sample features from the general encoder (the input of a `TaskTokenizer`).
+    X : array-like of shape (n_samples, n_features) or callable, default=None
+        Per-sample features from the general encoder (the input of a `TaskTokenizer`), or a
+        zero-argument callable returning them (a lazy encoder pass).
     model_features : mapping of str to array-like or callable, default=None
         For each PTM, its per-sample features ``(n_samples, n_features_m)``: the input of its
         final classifier. Values may be zero-argument callables returning the array.
@@ -143,7 +144,7 @@ class Task:
 
     def __repr__(self) -> str:
         parts = [f"name={self.name!r}", f"n_samples={self.n_samples}"]
-        if self.X is not None:
+        if self.X is not None and not is_loader(self.X):
             parts.append(f"X={tuple(np.shape(self.X))}")
         if self.tokens is not None:
             parts.append(f"tokens={tuple(np.shape(self.tokens))}")

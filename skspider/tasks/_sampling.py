@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.multiclass import type_of_target
 
-from ..base import Task
+from ..base import Task, load_array
 
 __all__ = ["sample_tasks"]
 
@@ -100,7 +100,7 @@ def _check_pool(name: str, task: Task) -> tuple[np.ndarray, np.ndarray | None]:
         )
     X = None
     if task.X is not None:
-        X = np.asarray(task.X)
+        X = load_array(task.X)
         if X.ndim != 2 or X.shape[0] != y.shape[0]:
             raise ValueError(
                 f"Pool {name!r}: X must be (n_samples, n_features) with one row per label; got "

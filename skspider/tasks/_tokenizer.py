@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import Task, check_task_sequence, load_array
+from ..base import Task, check_task_sequence, is_loader, load_array
 from ..base._numeric import class_means
 
 __all__ = ["TaskTokenizer"]
@@ -167,7 +167,7 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
         self.binning = binning
         self.model_tokens = model_tokens
 
-    def _check_tasks(self, X: Any) -> tuple[list[Task], int]:
+    def _check_tasks(self, X: Any) -> tuple[list[Task], list[np.ndarray], int]:
         if isinstance(X, np.ndarray) or hasattr(X, "iloc") or hasattr(X, "tocsr"):
             raise TypeError(
                 f"{type(self).__name__} takes a sequence of skspider.base.Task (each with .X "
@@ -175,23 +175,26 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
                 "set as [Task(y=y, X=X)]."
             )
         tasks = check_task_sequence(X)
-        widths = set()
+        widths, features = set(), []
         for i, task in enumerate(tasks):
             if task.X is None:
                 raise ValueError(
                     f"X[{i}] (task {task.name!r}) has no general-encoder features (task.X is "
                     "None); the tokens are their class centroids."
                 )
-            shape = np.shape(task.X)
+            # X may be a loader (a lazy forward pass of the encoder): read once here.
+            F = load_array(task.X) if is_loader(task.X) else task.X
+            shape = np.shape(F)
             if len(shape) != 2:
                 raise ValueError(f"X[{i}].X must be 2-D (n_samples, n_features), got {shape}.")
             widths.add(shape[1])
+            features.append(F)
         if len(widths) > 1:
             raise ValueError(
                 f"The tasks' general features have different widths {sorted(widths)}; they must "
                 "come from one encoder."
             )
-        return tasks, widths.pop()
+        return tasks, features, widths.pop()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None) -> TaskTokenizer:
@@ -208,7 +211,7 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
         -------
         self : TaskTokenizer
         """
-        _, width = self._check_tasks(X)
+        _, _, width = self._check_tasks(X)
         self.n_features_in_ = width
         return self
 
@@ -227,7 +230,7 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
             ``model_tokens=True``, a list of `~skspider.base.Task` carrying them instead.
         """
         check_is_fitted(self)
-        tasks, width = self._check_tasks(X)
+        tasks, features, width = self._check_tasks(X)
         if width != self.n_features_in_:
             raise ValueError(
                 f"X has {width} features, but {type(self).__name__} is expecting "
@@ -238,7 +241,7 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
         for i, task in enumerate(tasks):
             where = f"X[{i}] (task {task.name!r})"
             groups = _groups(task.y, self.n_bins, self.binning, where)
-            tokens = _centroids(task.X, groups, self.normalize, where)
+            tokens = _centroids(features[i], groups, self.normalize, where)
             if not self.model_tokens:
                 out.append(tokens)
                 continue

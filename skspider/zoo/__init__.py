@@ -12,6 +12,8 @@ _HOMES = {
     "Extraction": "._extract",
     "extract_features": "._extract",
     "make_task": "._extract",
+    "FeatureLoader": "._loader",
+    "PassLedger": "._loader",
     "finetune_accuracy": "._finetune",
     "ModelZoo": "._zoo",
     "ZooEntry": "._zoo",

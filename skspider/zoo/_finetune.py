@@ -52,6 +52,7 @@ def _set_submodule(root: nn.Module, name: str, new: nn.Module) -> None:
         "layer": [str, None],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_steps": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
@@ -69,6 +70,7 @@ def finetune_accuracy(
     layer: str | None = None,
     lr: float = 1e-3,
     epochs: int = 15,
+    max_steps: int | None = None,
     batch_size: int = 50,
     weight_decay: float = 0.0,
     random_state: int | np.random.RandomState | None = 0,
@@ -82,8 +84,9 @@ def finetune_accuracy(
     the `torch.nn.Identity` of a headless model); every weight is then trained with Adam at
     a constant learning rate ``lr`` for ``epochs`` passes over the training samples, with a
     new shuffle per epoch cut into ``ceil(n / batch_size)`` batches of equal size (to within
-    one sample: no small last batch disturbs BatchNorm). The accuracy is measured in eval
-    mode on ``X_test``. The given model is never modified.
+    one sample: no small last batch disturbs BatchNorm), or until ``max_steps`` optimiser
+    steps when that comes first (a fixed budget: a large task then gets fewer passes). The
+    accuracy is measured in eval mode on ``X_test``. The given model is never modified.
 
     Parameters
     ----------
@@ -104,6 +107,8 @@ def finetune_accuracy(
         Adam's learning rate.
     epochs : int, default=15
         Passes over the training samples.
+    max_steps : int, default=None
+        At most this many optimiser steps in all (None: no limit, ``epochs`` passes).
     batch_size : int, default=50
         Largest batch; batches are equal-size splits of each epoch's shuffle.
     weight_decay : float, default=0.0
@@ -189,8 +194,12 @@ def finetune_accuracy(
             x = x.to(dev)
             return x.to(dtype) if x.is_floating_point() else x
 
-        for _ in range(epochs):
-            for idx in np.array_split(rng.permutation(n), n_batches):
+        steps = epochs * n_batches if max_steps is None else min(epochs * n_batches, max_steps)
+        for epoch in range(epochs):
+            if epoch * n_batches >= steps:
+                break
+            batches = np.array_split(rng.permutation(n), n_batches)
+            for idx in batches[: max(0, steps - epoch * n_batches)]:
                 idx_t = torch.as_tensor(idx)
                 out = model(prep(x_tr[idx_t]))
                 loss = nn.functional.cross_entropy(out.reshape(len(idx), -1), t_tr[idx_t].to(dev))

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from skspider.datasets import glyph_classes, make_glyph_task
-from skspider.datasets._glyphs import (
+from skspider.datasets.glyph_zoo._glyphs import (
     DOMAINS,
     _charmap,
     _classes,

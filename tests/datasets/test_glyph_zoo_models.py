@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from skspider.datasets._glyph_models import FAMILIES, build_glyph_model, pretrain_glyph_model
+from skspider.datasets.glyph_zoo._models import FAMILIES, build_glyph_model, pretrain_glyph_model
 from skspider.zoo import ZooEntry, extract_features
 
 WIDTH = {"mlp": 8, "lenet": 2, "vgg": 2, "resnet": 2, "mobilenet": 2, "vit": 8}

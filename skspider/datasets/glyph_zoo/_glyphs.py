@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ..base import Task
+from ...base import Task
 
 __all__ = [
     "DOMAINS",
@@ -54,6 +54,17 @@ DOMAINS: dict[str, tuple[tuple[int, int], ...]] = {
     "braille": ((0x2801, 0x28FF),),
     "shapes": ((0x25A0, 0x25FF),),
     "dingbats": ((0x2700, 0x27BF),),
+    "ogham": ((0x1681, 0x169A),),
+    "olditalic": ((0x10300, 0x1032F),),
+    "lisu": ((0xA4D0, 0xA4FF),),
+    "symbols": ((0x2600, 0x26FF),),
+    "technical": ((0x2300, 0x23FF),),
+    "domino": ((0x1F030, 0x1F09F),),
+    "yijing": ((0x4DC0, 0x4DFF),),
+    "taixuan": ((0x1D300, 0x1D356),),
+    "cards": ((0x1F0A0, 0x1F0FF),),
+    "emoticons": ((0x1F600, 0x1F64F),),
+    "letterlike": ((0x2100, 0x214F),),
 }
 
 #: Real-image domains (not rendered): scikit-learn's handwritten digits, photo patches.
@@ -456,6 +467,14 @@ def _photo(n_per_class, classes, rng):
             images[i, 0] = np.clip(np.round(patch[:SIZE, :SIZE]), 0, 255).astype(np.uint8)
             i += 1
     return images, np.repeat(labels, n_per_class)
+
+
+def _max_per_class(domain: str) -> int:
+    """How many distinct images a class of ``domain`` can give (the handwritten digits are a
+    fixed set; glyphs and photo crops are drawn afresh, without limit)."""
+    if domain == "handwritten":
+        return int(np.bincount(_digits()[1]).min())
+    return 10**9
 
 
 def _n_classes(domain: str, style: str) -> int:

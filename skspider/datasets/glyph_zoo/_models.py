@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._progress import progress_bar
+from ..._progress import progress_bar
 
 __all__ = ["FAMILIES", "GlyphNet", "build_glyph_model", "pretrain_glyph_model"]
 
@@ -188,7 +188,7 @@ def build_glyph_model(family: str, width: int, n_classes: int | None, seed: int 
     Examples
     --------
     >>> import torch
-    >>> from skspider.datasets._glyph_models import build_glyph_model
+    >>> from skspider.datasets.glyph_zoo._models import build_glyph_model
     >>> net = build_glyph_model("resnet", 8, 10)
     >>> net(torch.zeros(2, 1, 32, 32, dtype=torch.uint8)).shape
     torch.Size([2, 10])

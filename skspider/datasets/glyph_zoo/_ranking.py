@@ -1,0 +1,115 @@
+"""The build's ranker stage: the shipped `SpiderRanker`, trained on the training tasks'
+fine-tuning records, and the re-ranking k chosen on the validation tasks."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._plan import fingerprint
+from ._report import proxy_table, truth_tables
+
+__all__ = ["load_trained", "train_ranker"]
+
+
+def _labels(builder, tasks) -> pd.DataFrame:
+    """The training labels: the fine-tuning records (``labels="truth"``) or the proxy ranks
+    of the plan's estimators (``"proxy"``), tasks x PTMs in plan order."""
+    names = [s["name"] for s in builder.plan["zoo"]]
+    order = [t.name for t in tasks]
+    if builder.plan["ranker"]["labels"] == "truth":
+        truth, _ = truth_tables(builder.truth_runs(), "train")
+        return truth.reindex(index=order, columns=names)
+    scores = builder.proxy_scores()
+    return proxy_table(scores, builder.plan["proxy"]["estimators"], order, names)
+
+
+def _key(builder, labels: pd.DataFrame, tokens: dict) -> str:
+    h = fingerprint(
+        "ranker",
+        builder.plan["ranker"],
+        builder.seed,
+        labels.round(8).to_numpy().tolist(),
+        list(labels.columns),
+        sorted(
+            (name, hashlib.sha256(np.asarray(t, np.float32).tobytes()).hexdigest())
+            for name, t in tokens.items()
+        ),
+    )
+    return h
+
+
+def train_ranker(builder) -> None:
+    """Train the ranker (unless cached) and choose its re-ranking k on the validation tasks."""
+    import torch
+    from sklearn.frozen import FrozenEstimator
+
+    from ...spider import RerankTransformer, SpiderRanker
+    from ...tasks import TaskTokenizer
+    from ._format import ranker_to_state
+    from ._store import atomic_write
+
+    train = builder.tasks(("train",))
+    tokens = builder.train_tokens(train)
+    labels = _labels(builder, train)
+    key = _key(builder, labels, tokens)
+    path = builder.work.file("ranker", key, "pt")
+    log = builder.work.log("ranker")
+    if path.exists() and key in log:
+        builder.log("ranker: cached")
+        return
+    # Each PTM's own class centroids too: trained with them, the ranker can re-rank a new
+    # task's top-k PTMs from their forward passes (RerankTransformer), as the authors' is.
+    with_tokens = TaskTokenizer(model_tokens=True).fit(train).transform(train)
+    params = dict(builder.plan["ranker"]["params"])
+    ranker = SpiderRanker(
+        **params, device="cpu", random_state=builder.seed, verbose=min(builder.log.verbose, 1)
+    )
+    ranker.fit(with_tokens, labels)
+    ranker.set_params(verbose=0)  # the artifact is the same whatever the build's verbosity
+    state = ranker_to_state(ranker)
+    atomic_write(path, lambda p: torch.save(state, p))
+
+    # k of the re-ranking with PTM-specific tokens, on the validation tasks' truth.
+    valid = builder.tasks(("validation",))
+    truth, _ = truth_tables(builder.truth_runs(), "validation")
+    vtok = TaskTokenizer(model_tokens=True).fit(valid).transform(valid)
+    rerank = RerankTransformer(FrozenEstimator(ranker), k="auto").fit(
+        vtok, truth.loc[[t.name for t in valid], list(ranker.models_)]
+    )
+    log.add(
+        key,
+        {
+            "params": {**ranker.get_params(), "random_state": builder.seed},
+            "labels": builder.plan["ranker"]["labels"],
+            "n_train_tasks": len(train),
+            "n_labels": int(labels.notna().to_numpy().sum()),
+            "train_tau_w": float(ranker.score(TaskTokenizer().fit_transform(train), labels)),
+            "rerank_tokens": {
+                "k": int(rerank.k_),
+                "validation_tau_w_by_k": {str(k): v for k, v in rerank.k_scores_.items()},
+            },
+        },
+    )
+    builder.log(f"ranker: trained; re-ranking k = {rerank.k_} on the validation tasks")
+
+
+def load_trained(builder) -> tuple[Any, dict]:
+    """The trained ranker of the current plan and what the stage recorded about it."""
+    import torch
+
+    from ._format import ranker_from_state
+
+    train = builder.tasks(("train",))
+    tokens = builder.train_tokens(train)
+    key = _key(builder, _labels(builder, train), tokens)
+    path = builder.work.file("ranker", key, "pt")
+    log = builder.work.log("ranker")
+    if not path.exists() or key not in log:
+        raise RuntimeError("the ranker stage has not run for this plan; run the build again.")
+    ranker = ranker_from_state(torch.load(path, map_location="cpu", weights_only=True))
+    info = {k: v for k, v in log[key].items() if k != "key"}
+    return ranker, info

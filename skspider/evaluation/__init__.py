@@ -1,0 +1,7 @@
+"""The evaluation protocol: rank tasks with each ranker, count the forward passes each one
+needs, time it, and score it against the truth. Every caller (the demo, the benchmarks, the
+command line, the gallery) goes through `evaluate_rankers`."""
+
+from ._protocol import evaluate_rankers, summarize_evaluation
+
+__all__ = ["evaluate_rankers", "summarize_evaluation"]
