@@ -7,7 +7,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from . import _benchmark, _demo, _rank
+from . import _benchmark, _build, _demo, _rank
 from ._common import (
     EXIT_CODES_HELP,
     EXIT_FAILURE,
@@ -19,7 +19,8 @@ from ._common import (
 
 DESCRIPTION = """\
 skspider: which pre-trained model should I fine-tune? Rank the PTMs of a model zoo for a
-task, run the benchmarks, or see the demo. `skspider COMMAND --help` for each command."""
+task, run the benchmarks, build the glyph zoo, or see the demo. `skspider COMMAND --help`
+for each command."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"skspider {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (_demo, _rank, _benchmark):
+    for module in (_demo, _rank, _benchmark, _build):
         module.add_parser(sub, [common])
     return parser
 
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Exit codes: 0 success; 1 runtime failure; 2 usage or input error (bad arguments, a
     missing file, a bad shape, an unknown method, zoo or benchmark, a missing built-in
     artifact); 3 a missing optional dependency; 130 interrupted. ``skspider benchmark NAME``
-    returns the script's own exit code.
+    returns the benchmark's own exit code.
 
     Examples
     --------

@@ -90,6 +90,129 @@ class GlyphZoo(Bunch):
         return m["test_images"], np.asarray(m["y_test"], dtype=np.int64)
 
 
+    def new_tasks(self, n: int, *, split: str = "test", random_state: int = 1) -> list:
+        """``n`` new tasks of a split's design (its domains in turn, log-uniform sizes),
+        drawn from ``random_state`` (the build drew its own from seed 0: another seed
+        gives other tasks). Each `~skspider.base.Task` holds its training images in
+        ``metadata["images"]`` and its held-out ones in ``metadata["test_images"]``; its
+        truth is `fine_tune`'s."""
+        from ._glyphs import make_glyph_task
+        from ._plan import task_definitions
+        from ._stages import arrays_digest
+
+        if int(random_state) == int(self.manifest["seed"]):
+            raise ValueError(
+                f"random_state={random_state} is the build's own seed: it gives the zoo's own "
+                "tasks again; use another seed."
+            )
+        out = []
+        for d in task_definitions(self.manifest["plan"], int(random_state), split, n=n):
+            d = {**d, "name": f"new{random_state}-{d['name']}"}
+            made = make_glyph_task(
+                d["domain"], style="sans", n_way=d["n_way"], n_shot=d["n_shot"],
+                n_test=d["n_test"], random_state=d["seed"], name=d["name"],
+            )  # fmt: skip
+            m = made.metadata
+            arrays = {
+                "images": m["images"],
+                "y": np.asarray(made.y, dtype=np.int16),
+                "test_images": m["test_images"],
+                "y_test": np.asarray(m["y_test"], dtype=np.int16),
+                "classes": np.asarray(m["classes"], dtype=np.int64),
+            }
+            meta = {**d, **m, "digest": arrays_digest(arrays)}
+            out.append(made.__class__(y=made.y, name=d["name"], metadata=meta))
+        return out
+
+    def fine_tune(
+        self,
+        tasks: list,
+        *,
+        seeds: Any = None,
+        work_dir: str | os.PathLike | None = None,
+        n_jobs: int = 1,
+        verbose: int = 0,
+    ) -> pd.DataFrame:
+        """The truth of new tasks by the build's protocol: every PTM fine-tuned on each task
+        (the settings of ``manifest["plan"]["finetune"]``, each family at its learning rate
+        chosen on the validation tasks) with each of ``seeds``, scored on the held-out
+        images (``task.metadata["test_images"]``, ``["y_test"]``).
+
+        Parameters
+        ----------
+        tasks : list of Task
+            E.g. from `new_tasks`, or `make_glyph_task`.
+        seeds : sequence of int, default=None
+            The seeds (None: those of the build's test tasks).
+        work_dir : path-like, default=None
+            Where finished runs are kept (a rerun skips them); None keeps nothing.
+        n_jobs : int, default=1
+            Processes (one torch thread each).
+        verbose : int, default=0
+            A progress bar over the runs.
+
+        Returns
+        -------
+        runs : DataFrame
+            One row per run (task, split, model, family, lr, seed, accuracy, seconds), as
+            ``runs``: `truth_tables` turns it into the truth.
+        """
+        import tempfile
+
+        from joblib import Parallel, delayed
+
+        from ..._progress import track
+        from ._stages import _finetune_run, run_key, state_digest
+        from ._store import RecordLog
+
+        plan = self.manifest["plan"]
+        cfg = {k: plan["finetune"][k] for k in ("epochs", "batch_size", "max_steps")}
+        seeds = plan["finetune"]["seeds"]["test"] if seeds is None else list(seeds)
+        meta = self.zoo.metadata()
+        digests = {
+            m: state_digest({k: v.float() for k, v in self.zoo[m].module.state_dict().items()})
+            for m in self.zoo.names
+        }
+        folder = Path(work_dir) if work_dir is not None else Path(tempfile.mkdtemp())
+        log = RecordLog(folder / "records" / "truth.jsonl")
+        jobs = []
+        for task in tasks:
+            m = task.metadata
+            if "test_images" not in m or "y_test" not in m:
+                raise ValueError(f"task {task.name!r} has no held-out images to score on.")
+            digest = m.get("digest") or task.name
+            for model in self.zoo.names:
+                lr = self.best_lr[meta.loc[model, "family"]]
+                for seed in seeds:
+                    key = run_key(digest, digests[model], cfg, lr, seed)
+                    jobs.append((task, model, lr, seed, key))
+        todo = [j for j in jobs if j[4] not in log]
+        kw = {**cfg, "device": "cpu"}
+        calls = (
+            delayed(_finetune_run)(
+                self.zoo[model].module,
+                {"images": t.metadata["images"], "y": np.asarray(t.y),
+                 "test_images": t.metadata["test_images"], "y_test": t.metadata["y_test"]},
+                lr, seed, kw, n_jobs > 1,
+            )
+            for t, model, lr, seed, _ in todo
+        )  # fmt: skip
+        results = Parallel(n_jobs=n_jobs, return_as="generator")(calls)
+        for (t, model, lr, seed, key), (acc, seconds) in zip(
+            todo, track(results, total=len(todo), desc="fine-tune", verbose=verbose, unit="run")
+        ):
+            log.add(
+                key,
+                {
+                    "task": t.name, "split": t.metadata.get("split", "test"), "model": model,
+                    "family": meta.loc[model, "family"], "lr": lr, "seed": seed,
+                    "accuracy": float(acc), "seconds": float(seconds),
+                },
+            )  # fmt: skip
+        rows = [{k: v for k, v in log[j[4]].items() if k != "key"} for j in jobs]
+        return pd.DataFrame(rows)
+
+
 @validate_params(
     {"data_dir": [str, os.PathLike, None], "with_features": ["boolean"], "device": [str]},
     prefer_skip_nested_validation=True,

@@ -16,7 +16,10 @@ __all__ = ["glyph_zoo_report", "noise_ceiling", "proxy_table", "truth_tables"]
 
 
 def truth_tables(
-    runs: pd.DataFrame, split: str | Sequence[str] | None = None
+    runs: pd.DataFrame,
+    split: str | Sequence[str] | None = None,
+    *,
+    lrs: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
     """The truth and its per-seed tables, from the fine-tuning runs.
 
@@ -30,6 +33,8 @@ def truth_tables(
         One row per run: task, split, model, family, lr, seed, accuracy.
     split : str or sequence of str, default=None
         Keep the tasks of these splits only (None: all).
+    lrs : dict of str to float, default=None
+        The learning rate of each family (None: chosen from the validation runs).
 
     Returns
     -------
@@ -37,7 +42,7 @@ def truth_tables(
     per_seed : dict of int to DataFrame
         Seed -> that seed's accuracies (NaN where the seed was not run).
     """
-    best = best_lrs(runs)
+    best = best_lrs(runs) if lrs is None else lrs
     keep = runs[runs["lr"] == runs["family"].map(best)]
     if split is not None:
         keep = keep[keep["split"].isin([split] if isinstance(split, str) else list(split))]

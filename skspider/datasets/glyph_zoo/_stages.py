@@ -121,6 +121,12 @@ def best_lrs(runs: pd.DataFrame) -> dict[str, float]:
     return best
 
 
+def run_key(task_digest: str, ptm_digest: str, config: dict, lr: float, seed: int) -> str:
+    """The cache key of one fine-tuning run: the task's images, the PTM's weights, the
+    protocol's settings, the learning rate and the seed."""
+    return fingerprint("truth", task_digest, ptm_digest, config, lr, seed)
+
+
 def _finetune_run(module, arrays, lr, seed, kw, one_thread):
     """One ground-truth run (a joblib job): accuracy and seconds."""
     import torch
@@ -454,7 +460,7 @@ class Builder:
         return {"epochs": f["epochs"], "batch_size": f["batch_size"], "max_steps": f["max_steps"]}
 
     def run_key(self, task_digest: str, ptm_digest: str, lr: float, seed: int) -> str:
-        return fingerprint("truth", task_digest, ptm_digest, self._finetune_config(), lr, seed)
+        return run_key(task_digest, ptm_digest, self._finetune_config(), lr, seed)
 
     def truth(self) -> None:
         """Fine-tune every PTM: the validation tasks at every rate of the grid (grid seeds),
