@@ -66,9 +66,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._progress import progress_bar, track, write_line
+from .._sklearn_compat import Interval, StrOptions, validate_params
 
 __all__ = ["build_glyph_zoo", "load_glyph_zoo"]
 
