@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 from sklearn.base import BaseEstimator
 
 from skspider import _sklearn_compat
@@ -158,6 +160,20 @@ def test_compat_module_imports_no_skspider_package():
         "safe_indexing",
         "validate_params",
     }
+
+
+def test_installed_and_oldest_tested_scikit_learn_are_in_the_supported_range():
+    """The private names are checked on the range of pyproject.toml; outside it, check them
+    (skspider/_sklearn_compat.py) before moving the bound."""
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    requirement = re.search(r'^\s*"scikit-learn([^"]*)",$', pyproject, flags=re.M)
+    spec = SpecifierSet(requirement.group(1))
+    # `make test-oldest` tests a release in the range, of its oldest minor.
+    oldest = re.search(r"^SKLEARN_OLDEST := (\S+)$", (ROOT / "Makefile").read_text(), re.M)
+    assert spec.contains(oldest.group(1)), (oldest.group(1), str(spec))
+    lower = min(Version(s.version) for s in spec if s.operator == ">=")
+    assert Version(oldest.group(1)).release[:2] == lower.release[:2], (oldest.group(1), lower)
+    assert spec.contains(Version(sklearn.__version__)), (sklearn.__version__, str(spec))
 
 
 # -- the behaviour the project relies on ------------------------------------------------------
