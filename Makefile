@@ -12,7 +12,29 @@ SAME_TORCH = "torch==$$($(BIN)/python -c 'import torch; print(torch.__version__)
 
 LINT_PATHS := skspider tests benchmarks docs examples
 
-.PHONY: venv venv-test demo test test-fast lint format paper-table bench docs docs-check clean
+# The oldest scikit-learn supported (pyproject.toml: >=1.6; its last 1.6 release) and the
+# tests run on it by test-oldest (one process: xdist's two workers would each import torch
+# and collect the 1,200 tests, more CPU for no gain at this size).
+SKLEARN_OLDEST := 1.6.1
+OLDEST_DIR := $(VENV)/sklearn-oldest
+OLDEST_STAMP := $(OLDEST_DIR)/.installed-$(SKLEARN_OLDEST)
+OLDEST_TESTS := tests/test_common.py tests/test_sklearn_compat.py skspider/_sklearn_compat.py \
+	tests/base tests/metrics tests/dummy tests/tasks/test_tasks_tokenizer.py \
+	tests/transferability/test_contract.py tests/transferability/test_engine.py \
+	tests/transferability/test_ranker.py tests/spider/test_ranker.py \
+	tests/spider/test_rerank.py tests/spider/test_model_selection.py
+# joblib workers, not scikit-learn: a third of the time, and the main suite runs it.
+OLDEST_DESELECT := \
+	--deselect tests/transferability/test_ranker.py::test_lazy_arrays_and_parallel_jobs_agree
+# Fails unless `import sklearn` is the release asked for (argv[1]), not the venv's own.
+define OLDEST_CHECK
+import sys, numpy, scipy, sklearn
+print(f"scikit-learn {sklearn.__version__} ({sklearn.__file__}), numpy {numpy.__version__}, scipy {scipy.__version__}")
+sys.exit(0 if sklearn.__version__ == sys.argv[1] else f"expected scikit-learn {sys.argv[1]}")
+endef
+export OLDEST_CHECK
+
+.PHONY: venv venv-test demo test test-fast test-oldest lint format paper-table bench docs docs-check clean
 
 # venv: torch and the package with matplotlib (what the demo needs, a quick set-up);
 # venv-test adds the test and docs extras.
@@ -35,14 +57,31 @@ $(TEST_STAMP): $(STAMP)
 demo: venv
 	$(BIN)/skspider demo
 
-## test: lint, the whole test suite, then the docs with their gallery (what CI runs)
+## test: lint, the whole test suite, its scikit-learn part on the oldest scikit-learn
+## supported, then the docs with their gallery (what CI runs)
 test: venv-test lint
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	$(MAKE) --no-print-directory test-oldest
 	$(MAKE) --no-print-directory docs-check
 
 ## test-fast: the suite without tests marked slow
 test-fast: venv-test
 	$(BIN)/python -m pytest -n 2 -m "not slow" -p no:cacheprovider
+
+## test-oldest: the tests that lean on scikit-learn (its common estimator checks, parameter
+## validation, the estimator and ranker APIs, skspider/_sklearn_compat.py) on the oldest
+## scikit-learn of pyproject.toml's range. Only scikit-learn is installed, beside the venv
+## (no second torch); numpy, scipy and torch are the venv's. PYTHONPATH puts it first.
+test-oldest: venv-test $(OLDEST_STAMP)
+	PYTHONPATH=$(OLDEST_DIR):. $(BIN)/python -c "$$OLDEST_CHECK" $(SKLEARN_OLDEST)
+	PYTHONPATH=$(OLDEST_DIR):. $(BIN)/python -m pytest -p no:xdist -p no:cacheprovider \
+		-m "not slow" $(OLDEST_TESTS) $(OLDEST_DESELECT)
+
+$(OLDEST_STAMP): $(STAMP)
+	rm -rf $(OLDEST_DIR)
+	$(BIN)/python -m pip install --quiet --no-deps --only-binary=:all: \
+		--target $(OLDEST_DIR) "scikit-learn==$(SKLEARN_OLDEST)"
+	touch $(OLDEST_STAMP)
 
 lint: venv-test
 	$(BIN)/ruff check $(LINT_PATHS)

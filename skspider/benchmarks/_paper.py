@@ -172,4 +172,3 @@ def main(args: argparse.Namespace) -> int:
             f"one, but the recomputed value for the {len(ERRATA)} errata cells marked *)"
         )
     return 0
-

@@ -84,9 +84,7 @@ def make_rankers(
     for name in _estimator_names(estimators):
         est = get_estimator(name)
         if est.side_inputs:
-            skipped[name] = (
-                f"needs side data the zoo does not ship ({', '.join(est.side_inputs)})"
-            )
+            skipped[name] = f"needs side data the zoo does not ship ({', '.join(est.side_inputs)})"
             continue
         rankers[name] = TransferabilityRanker(
             est, missing="nan", error_score=np.nan, random_state=0
@@ -323,9 +321,7 @@ def main(args: argparse.Namespace) -> int:
     )
     print(markdown(result))
     if args.json:
-        payload = {
-            k: v for k, v in result.items() if k not in ("table", "summary")
-        } | {
+        payload = {k: v for k, v in result.items() if k not in ("table", "summary")} | {
             "summary": json.loads(result["summary"].to_json(orient="index")),
             "table": json.loads(result["table"].to_json(orient="records")),
         }

@@ -85,8 +85,12 @@ def run(args: argparse.Namespace) -> int:
         finally:
             sys.stdout = stdout
         print_json(
-            {"benchmark": bench.name, "arguments": bench_args, "exit_code": code,
-             "seconds": time.perf_counter() - start}  # fmt: skip
+            {
+                "benchmark": bench.name,
+                "arguments": bench_args,
+                "exit_code": code,
+                "seconds": time.perf_counter() - start,
+            }  # fmt: skip
         )
         return code
     return module.main(parsed)

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ..base import Task
 from ..base._numeric import class_means
 

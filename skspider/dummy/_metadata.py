@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import fit_context
 from ..base import BaseRanker
 from ..base._validation import _is_dataframe
 
@@ -114,7 +114,7 @@ class MetadataRanker(BaseRanker):
         self.column = column
         self.greater_is_better = greater_is_better
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> MetadataRanker:
         """Look up the metadata value of every model of ``Y``.
 

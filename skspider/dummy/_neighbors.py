@@ -6,11 +6,10 @@ from numbers import Integral
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.metrics import pairwise_distances
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import Interval, StrOptions, fit_context
 from ..base import BaseRanker
 from ..base._numeric import normalize_rows
 from ._tokens import mean_tokens, token_sets
@@ -131,7 +130,7 @@ class NearestTasksRanker(BaseRanker):
         self.weights = weights
         self.normalize = normalize
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> NearestTasksRanker:
         """Store the training tasks' token sets and normalised rows.
 

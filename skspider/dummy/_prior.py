@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import StrOptions
 from ..base import BaseRanker
 from ..base._numeric import normalize_rows
 

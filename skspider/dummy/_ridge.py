@@ -6,11 +6,10 @@ from numbers import Real
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.linear_model import Ridge, RidgeCV
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import Interval, StrOptions, fit_context
 from ..base import BaseRanker
 from ..base._numeric import normalize_rows
 from ._tokens import mean_tokens, token_sets
@@ -94,7 +93,7 @@ class RidgeRanker(BaseRanker):
         self.fit_intercept = fit_intercept
         self.normalize = normalize
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> RidgeRanker:
         """Fit one ridge regression per model on the training tasks' mean tokens.
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.utils._param_validation import validate_params
 
 from .._progress import track
+from .._sklearn_compat import validate_params
 from ..base import Task
 from ..metrics import rank_scores, weighted_tau
 from ..zoo import FeatureLoader

@@ -19,9 +19,9 @@ from typing import Literal
 
 import numpy as np
 from scipy import stats
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._matrix import _is_series, align_labels, check_performance_matrix
+from .._sklearn_compat import Interval, StrOptions, validate_params
 
 __all__ = [
     "mean_ndcg",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sklearn.metrics import make_scorer
-from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._sklearn_compat import StrOptions, validate_params
 from ._ranking import mean_ndcg, mean_pearson, mean_weighted_tau, top_k_regret
 
 __all__ = ["get_ranking_scorer", "get_ranking_scorer_names", "make_ranking_scorer"]

@@ -10,13 +10,12 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from .._device import resolve_device
 from .._progress import ProgressBar, progress_bar
+from .._sklearn_compat import Interval, StrOptions, fit_context, validate_params
 from ..base import BaseRanker, Task, check_performance_matrix
 from ..base._numeric import normalize_rows
 from ..base._validation import _is_task_sequence
@@ -384,7 +383,7 @@ class SpiderRanker(BaseRanker):
         )
 
     # -- fit --------------------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any) -> SpiderRanker:
         """Train the ranker on tasks and their rankings of the zoo.
 

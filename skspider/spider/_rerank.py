@@ -7,12 +7,12 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import _fit_context, clone
+from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
-from sklearn.utils import _safe_indexing, check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import HasMethods, Interval, StrOptions, fit_context, safe_indexing
 from ..base import BaseRanker, Task
 from ._ranker import SpiderRanker
 from ._training import split_tasks
@@ -150,7 +150,7 @@ class RerankTransformer(BaseRanker):
         self.random_state = random_state
 
     # -- fit --------------------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X: Any, y: Any) -> RerankTransformer:
         """Fit the ranker (unless frozen) and choose ``k`` (when ``k="auto"``).
 
@@ -187,8 +187,8 @@ class RerankTransformer(BaseRanker):
         elif self.k == "auto":
             rng = check_random_state(self.random_state)
             train, valid = split_tasks(len(X), self.validation_fraction, rng, what="k='auto'")
-            held_out = clone(inner).fit(_safe_indexing(X, train), _safe_indexing(y, train))
-            self._choose_k(held_out, _safe_indexing(X, valid), _safe_indexing(y, valid), candidates)
+            held_out = clone(inner).fit(safe_indexing(X, train), safe_indexing(y, train))
+            self._choose_k(held_out, safe_indexing(X, valid), safe_indexing(y, valid), candidates)
             self.ranker_ = clone(inner).fit(X, y)
         else:
             self.ranker_ = clone(inner).fit(X, y)

@@ -8,8 +8,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._sklearn_compat import StrOptions, validate_params
 from ..base._numeric import normalize_rows
 from ..transferability import score_zoo
 from ..transferability._engine import SCORE_ZOO_CONSTRAINTS, resolve_estimators

@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.multiclass import type_of_target
 
+from .._sklearn_compat import Interval, validate_params
 from ..base import Task, load_array
 
 __all__ = ["sample_tasks"]

@@ -8,11 +8,11 @@ from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import Interval, StrOptions, fit_context
 from ..base import Task, check_task_sequence, is_loader, load_array
 from ..base._numeric import class_means
 
@@ -196,7 +196,7 @@ class TaskTokenizer(TransformerMixin, BaseEstimator):
             )
         return tasks, features, widths.pop()
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any = None) -> TaskTokenizer:
         """Check the tasks and record the feature width.
 

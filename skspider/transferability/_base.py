@@ -8,9 +8,11 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 from scipy import special
-from sklearn.base import BaseEstimator, _fit_context, clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._sklearn_compat import fit_context
 
 __all__ = ["BaseTransferabilityEstimator"]
 
@@ -112,7 +114,7 @@ class BaseTransferabilityEstimator(BaseEstimator):
         raise NotImplementedError
 
     # -- the contract -------------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X: Any, y: Any, **side: Any) -> BaseTransferabilityEstimator:
         """Compute the transferability of ``(X, y)``.
 

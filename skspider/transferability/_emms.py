@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 from scipy import linalg
-from sklearn.utils._param_validation import Interval
 
+from .._sklearn_compat import Interval
 from ._base import BaseTransferabilityEstimator
 
 __all__ = ["EMMS"]

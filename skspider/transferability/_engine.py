@@ -19,9 +19,9 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from .._progress import progress_bar
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ..base import check_task_sequence, load_array, load_value
 from ._base import BaseTransferabilityEstimator
 from ._lookup import get_estimator

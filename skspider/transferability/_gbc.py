@@ -6,8 +6,8 @@ from numbers import Integral
 from typing import Literal
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._sklearn_compat import Interval, StrOptions
 from ._base import BaseTransferabilityEstimator
 from ._linalg import class_means, pca_reduce
 

@@ -7,8 +7,8 @@ from typing import ClassVar, Literal
 
 import numpy as np
 from sklearn.covariance import ledoit_wolf_shrinkage
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._sklearn_compat import Interval, StrOptions
 from ..base._numeric import class_means
 from ._base import BaseTransferabilityEstimator
 

@@ -9,8 +9,8 @@ from typing import ClassVar, Literal
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._sklearn_compat import Interval, StrOptions
 from ..base._numeric import class_sums
 from ._base import BaseTransferabilityEstimator
 from ._sfda import SaturationWarning
@@ -217,7 +217,7 @@ class NLEEP(BaseTransferabilityEstimator):
                 f"saturates at 0); using {self.n_components_} (at most one per "
                 f"{_SAMPLES_PER_COMPONENT} samples, at least one per class).",
                 SaturationWarning,
-                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
+                stacklevel=4,  # _fit, fit, its fit_context wrapper, the caller
             )
         gmm = GaussianMixture(
             n_components=self.n_components_,
@@ -233,6 +233,6 @@ class NLEEP(BaseTransferabilityEstimator):
                 f"{self.n_components_}): every mixture component holds one class, so the "
                 "score cannot rank PTMs on this task. Add samples or use fewer components.",
                 SaturationWarning,
-                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
+                stacklevel=4,  # _fit, fit, its fit_context wrapper, the caller
             )
         return score

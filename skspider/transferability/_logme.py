@@ -10,9 +10,9 @@ import numpy as np
 from scipy import linalg
 from scipy.linalg import blas, lapack
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._sklearn_compat import Interval, StrOptions
 from ..base._numeric import class_sums
 from ._base import BaseTransferabilityEstimator
 
@@ -532,7 +532,7 @@ class LogME(BaseTransferabilityEstimator):
                 f"updates (algorithm={self.algorithm!r}); their evidence is not at its "
                 "maximum. Increase max_iter.",
                 ConvergenceWarning,
-                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
+                stacklevel=4,  # _fit, fit, its fit_context wrapper, the caller
             )
         # Posterior mean m = (F^T F + t I)^{-1} F^T y = V diag(s / (s^2 + t)) U^T y.
         self.coef_ = coef_map(w / (sigma[:, None] + t[None, :]))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import ClassVar, Literal
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
 
+from .._sklearn_compat import StrOptions
 from ._base import BaseTransferabilityEstimator
 
 __all__ = ["NCE"]

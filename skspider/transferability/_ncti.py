@@ -11,9 +11,9 @@ from joblib import Parallel, delayed
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from sklearn.utils._param_validation import Interval
 
 from .._progress import track
+from .._sklearn_compat import Interval
 from ._base import BaseTransferabilityEstimator
 from ._linalg import pca_reduce
 

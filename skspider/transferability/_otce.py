@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 from scipy import optimize, sparse
 from scipy.spatial.distance import cdist
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array
 
+from .._sklearn_compat import Interval
 from ._base import BaseTransferabilityEstimator
 from ._linalg import one_hot
 

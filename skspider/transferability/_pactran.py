@@ -9,8 +9,8 @@ import numpy as np
 from scipy import optimize
 from scipy.special import digamma, gammaln, logsumexp, softmax
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._sklearn_compat import Interval, StrOptions
 from ._base import BaseTransferabilityEstimator
 from ._linalg import one_hot
 

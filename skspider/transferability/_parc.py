@@ -7,8 +7,8 @@ from numbers import Integral
 import numpy as np
 from scipy import stats
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 
+from .._sklearn_compat import Interval
 from ._base import BaseTransferabilityEstimator
 from ._linalg import pca_reduce
 

@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import HasMethods, Interval, StrOptions
 from ..base import BaseRanker, check_performance_matrix, check_task_sequence
 from ..metrics import rank_scores
 from ._engine import _score_zoo, seed_estimators

@@ -9,8 +9,8 @@ from typing import Literal
 import numpy as np
 from scipy import linalg
 from scipy.special import softmax
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._sklearn_compat import Interval, StrOptions
 from ._base import BaseTransferabilityEstimator
 from ._linalg import class_means
 
@@ -164,6 +164,6 @@ class SFDA(BaseTransferabilityEstimator):
                 "the classes are perfectly separable in this feature space, so the score "
                 "cannot rank PTMs on this task. Reduce the dimension or add samples.",
                 SaturationWarning,
-                stacklevel=4,  # _fit, fit, its _fit_context wrapper, the caller
+                stacklevel=4,  # _fit, fit, its fit_context wrapper, the caller
             )
         return score

@@ -5,8 +5,8 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
+from .._sklearn_compat import Interval
 from ._base import BaseTransferabilityEstimator
 from ._linalg import logdet_spd
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-from sklearn.utils._param_validation import validate_params
 from torch import nn
 
+from .._sklearn_compat import validate_params
 from ._zoo import ZooEntry
 
 __all__ = ["huggingface_entry", "timm_entry", "torchvision_entry"]

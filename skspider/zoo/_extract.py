@@ -16,11 +16,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-from sklearn.utils._param_validation import Interval, validate_params
 from torch import nn
 
 from .._device import resolve_device
 from .._progress import progress_bar
+from .._sklearn_compat import Interval, validate_params
 from ._cache import FeatureCache
 from ._zoo import ModelZoo, ZooEntry, _default_forward
 

@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
 from torch import nn
 
 from .._device import resolve_device
+from .._sklearn_compat import Interval, validate_params
 from ._zoo import ZooEntry, _resolve_layer
 
 __all__ = ["finetune_accuracy"]

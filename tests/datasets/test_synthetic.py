@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import Ridge
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skspider._sklearn_compat import InvalidParameterError
 from skspider.base import Task
 from skspider.datasets import make_ranking_problem
 from skspider.dummy import PriorRanker

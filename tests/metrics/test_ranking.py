@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from sklearn.metrics import ndcg_score
-from sklearn.utils._param_validation import InvalidParameterError
 
+from skspider._sklearn_compat import InvalidParameterError
 from skspider.metrics import (
     mean_ndcg,
     mean_pearson,

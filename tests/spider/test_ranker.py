@@ -253,7 +253,7 @@ def test_default_device_is_the_package_default():
 
 
 def test_add_models_validates_its_parameters(make_tasks):
-    from sklearn.utils._param_validation import InvalidParameterError
+    from skspider._sklearn_compat import InvalidParameterError
 
     X, Y = make_tasks(8)
     ranker = SpiderRanker(**{**FAST, "max_iter": 2}).fit(X, Y)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy.special import softmax
 from sklearn.exceptions import FitFailedWarning
-from sklearn.utils._param_validation import InvalidParameterError
 
 import skspider
+from skspider._sklearn_compat import InvalidParameterError
 from skspider.base import Task
 from skspider.tasks import aggregate_scores, proxy_ranks, sample_tasks
 from skspider.transferability import (

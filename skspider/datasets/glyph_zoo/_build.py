@@ -7,8 +7,7 @@ import time
 from numbers import Integral
 from pathlib import Path
 
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-
+from ..._sklearn_compat import Interval, StrOptions, validate_params
 from ._plan import PLANS, get_plan
 from ._stages import Builder, Log
 from ._store import WorkDir, save_json

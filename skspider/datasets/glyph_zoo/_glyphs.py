@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from ..._sklearn_compat import Interval, StrOptions, validate_params
 from ...base import Task
 
 __all__ = [

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
-from sklearn.utils._param_validation import validate_params
 
+from ..._sklearn_compat import validate_params
 from ._format import check_folder, load_images, load_ranker
 from ._report import proxy_table, truth_tables
 
@@ -88,7 +88,6 @@ class GlyphZoo(Bunch):
                 "held-out images cannot be reproduced with these library versions."
             )
         return m["test_images"], np.asarray(m["y_test"], dtype=np.int64)
-
 
     def new_tasks(self, n: int, *, split: str = "test", random_state: int = 1) -> list:
         """``n`` new tasks of a split's design (its domains in turn, log-uniform sizes),
