@@ -4,7 +4,6 @@ of the repository's ``benchmarks/`` folder are thin callers of these, or studies
 code from outside the package."""
 
 from ._registry import BENCHMARKS, Benchmark, get_benchmark, run_benchmark
-from ._zoo import make_rankers, zoo_benchmark
+from ._zoo import zoo_benchmark
 
-__all__ = ["BENCHMARKS", "Benchmark", "get_benchmark", "make_rankers", "run_benchmark",
-           "zoo_benchmark"]  # fmt: skip
+__all__ = ["BENCHMARKS", "Benchmark", "get_benchmark", "run_benchmark", "zoo_benchmark"]

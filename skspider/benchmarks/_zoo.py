@@ -13,83 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-__all__ = ["make_rankers", "zoo_benchmark"]
+__all__ = ["zoo_benchmark"]
 
 QUICK_ESTIMATORS = ("LogME", "LEEP")
 MAIN_RANKERS = ("spider", "spider+rerank", "prior", "proxy prior", "LogME", "PARC")
-
-
-def _estimator_names(requested: Sequence[str] | None) -> list[str]:
-    from ..transferability import get_estimator, list_estimators
-
-    if requested:
-        return [type(get_estimator(n)).__name__ for n in requested]
-    return sorted(list_estimators())
-
-
-def make_rankers(
-    data: Any, *, estimators: Sequence[str] | None = None, k: int | None = None
-) -> tuple[dict[str, Any], dict[str, str], dict]:
-    """The rankers of the benchmark, fitted as the zoo ships them, ready for
-    `skspider.evaluation.evaluate_rankers`; the rankers skipped, with why; notes.
-
-    * ``spider``: the shipped `SpiderRanker` on the task's general tokens (k=0);
-    * ``spider+rerank``: the same, its top-k re-scored with their own tokens
-      (`RerankTransformer`; k as chosen on the validation tasks by the build, or ``k``);
-    * ``prior``: the leaderboard prior, each PTM's mean accuracy over the training records;
-    * ``proxy prior``: the mean proxy rank of the training tasks;
-    * ``metadata``: bigger is better (``n_params``);
-    * ``ridge``, ``nearest``: fitted on the training tokens and records, as Spider;
-    * every transferability estimator (`TransferabilityRanker`, PTMs it cannot score last).
-    """
-    from sklearn.frozen import FrozenEstimator
-    from sklearn.pipeline import make_pipeline
-
-    from ..dummy import MetadataRanker, NearestTasksRanker, PriorRanker, RidgeRanker
-    from ..spider import RerankTransformer
-    from ..tasks import TaskTokenizer
-    from ..transferability import TransferabilityRanker, get_estimator
-
-    models = list(data.zoo.names)
-    records, tokens = data.train_truth, data.train_tokens
-    rankers: dict[str, Any] = {
-        "spider": make_pipeline(TaskTokenizer(), FrozenEstimator(data.ranker)),
-    }
-    skipped: dict[str, str] = {}
-    notes: dict = {}
-    if data.ranker.specific_widths_:
-        k_rerank = int(data.rerank.get("k", 0)) if k is None else int(k)
-        notes["rerank_k"] = k_rerank
-        notes["rerank_k_chosen_on"] = "validation tasks (build)" if k is None else "given"
-        rankers["spider+rerank"] = make_pipeline(
-            TaskTokenizer(model_tokens=True),
-            RerankTransformer(FrozenEstimator(data.ranker), k=k_rerank).fit(
-                tokens[:2], records.iloc[:2]
-            ),
-        )
-    else:
-        skipped["spider+rerank"] = (
-            "the shipped ranker has no PTM-specific projections: it cannot re-rank"
-        )
-    rankers["prior"] = PriorRanker().fit(tokens, records)
-    rankers["proxy prior"] = PriorRanker().fit(tokens, data.proxy_train)
-    rankers["metadata"] = MetadataRanker(metadata=data.zoo.metadata(), column="n_params").fit(
-        tokens, records
-    )
-    rankers["ridge"] = make_pipeline(TaskTokenizer(), RidgeRanker().fit(tokens, records))
-    rankers["nearest"] = make_pipeline(TaskTokenizer(), NearestTasksRanker().fit(tokens, records))
-    dummy = pd.DataFrame(np.zeros((1, len(models))), columns=models)
-    for name in _estimator_names(estimators):
-        est = get_estimator(name)
-        if est.side_inputs:
-            skipped[name] = f"needs side data the zoo does not ship ({', '.join(est.side_inputs)})"
-            continue
-        rankers[name] = TransferabilityRanker(
-            est, missing="nan", error_score=np.nan, random_state=0
-        ).fit([data.validation_tasks[0]], dummy)
-    return rankers, skipped, notes
 
 
 def zoo_benchmark(
@@ -147,7 +75,7 @@ def zoo_benchmark(
 
     from ..datasets import load_glyph_zoo
     from ..datasets.glyph_zoo import noise_ceiling
-    from ..evaluation import evaluate_rankers, summarize_evaluation
+    from ..evaluation import evaluate_rankers, make_rankers, summarize_evaluation
 
     if data is None:
         data = load_glyph_zoo(data_dir)
@@ -165,7 +93,16 @@ def zoo_benchmark(
         truth = data.truth.loc[names]
         per_seed = {s: t.loc[names] for s, t in data.truth_seeds.items()}
         which = f"{len(tasks)} test tasks"
-    rankers, skipped, notes = make_rankers(data, estimators=estimators, k=k)
+    rerank_k = int(data.rerank.get("k", 0)) if k is None else int(k)
+    rankers, skipped = make_rankers(
+        data.ranker, train_tokens=data.train_tokens, train_labels=data.train_truth,
+        proxy_labels=data.proxy_train, metadata=data.zoo.metadata(), rerank_k=rerank_k,
+        estimators=estimators,
+    )  # fmt: skip
+    notes = {
+        "rerank_k": rerank_k,
+        "rerank_k_chosen_on": "validation tasks (build)" if k is None else "given",
+    }
     loader = data.feature_loader(device=device)
     with warnings.catch_warnings():
         # A failing (task, PTM) fit is scored NaN (ranked last) and counted below.

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                 "arguments": bench_args,
                 "exit_code": code,
                 "seconds": time.perf_counter() - start,
-            }  # fmt: skip
+            }
         )
         return code
     return module.main(parsed)

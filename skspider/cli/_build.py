@@ -46,8 +46,11 @@ def add_parser(subparsers: Any, parents: list) -> None:
     p.add_argument("--mode", choices=MODES, default="full", help="the plan (full)")
     p.add_argument("--out", metavar="DIR", help="artifact folder (default: a user cache folder)")
     p.add_argument("--work", metavar="DIR", help="stage cache (default: a user cache folder)")
-    p.add_argument("--reuse", metavar="DIR",
-                   help="a built zoo whose pre-trained PTMs and encoder this plan can take")  # fmt: skip
+    p.add_argument(
+        "--reuse",
+        metavar="DIR",
+        help="a built zoo whose pre-trained PTMs and encoder this plan can take",
+    )
     p.add_argument("--until", choices=STAGES, help="stop after this stage")
     p.add_argument("--device", default="auto", help="torch device (auto)")
     p.add_argument("--threads", type=int, help="torch CPU threads of the build")

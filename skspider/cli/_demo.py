@@ -1,8 +1,11 @@
-"""`skspider demo`: rank the built-in zoo's PTMs for a held-out task."""
+"""`skspider demo`: rank the built-in zoo's PTMs for a held-out task, through the evaluation
+protocol, beside LogME, the prior and the truth."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,31 +24,38 @@ from ._common import (
 )
 
 # How to make the built-in zoo's files, for the messages below.
-BUILD_HINT = (
-    "build it from a clone of the repository with the glyph-zoo builder (see the README), "
-    "or install a release of skspider that ships it"
-)
+BUILD_HINT = "build one with `skspider build-zoo` and pass its folder as --data-dir"
 
 DEFAULT_FIGURE = "skspider-demo.png"
 
 DESCRIPTION = """\
 Rank the PTMs of skspider's built-in zoo (the glyph zoo: small torch networks pre-trained on
-glyphs of different scripts) for a held-out test task with the shipped trained ranker, beside
-the true fine-tuned accuracies and LogME's ranking, with the seconds each took.
+glyphs of different scripts) for a held-out test task, beside LogME, the leaderboard prior
+and the true fine-tuned accuracies, through the package's evaluation protocol (every
+forward pass counted and timed).
 
-Spider reads the task through the general encoder only (one forward pass), then predicts;
-with --k K it re-ranks its top K PTMs with their own features (K PTM forward passes). LogME
-needs every PTM's forward pass over the task. The truth is the mean accuracy of each PTM
-fully fine-tuned on the task (several seeds), on the task's held-out images. Writes a figure
-of the ranking (skspider-demo.png, when matplotlib is installed)."""
+Spider reads the task through the general encoder only (one forward pass), then predicts.
+Spider + re-rank then re-scores its top K PTMs with their own features (K PTM forward
+passes; K chosen on the validation tasks unless --k is given). LogME needs every PTM's
+forward pass. The prior ranks every task the same way (each PTM's mean accuracy over the
+training tasks' fine-tuning records). The truth is each PTM's accuracy after full
+fine-tuning on the task, averaged over seeds, on its held-out images. The command also
+prints the means over all test tasks (the zoo's benchmark) and writes a figure of the
+rankings (skspider-demo.png, when matplotlib is installed)."""
 
 EPILOG = """\
 examples:
   skspider demo
-  skspider demo --task test15-handwritten-real
-  skspider demo --k 3        # re-rank the top 3 (a ranker with PTM-specific projections)
+  skspider demo --task test003-braille-sans
+  skspider demo --k 0        # no re-ranking
   skspider demo --json > demo.json
   skspider demo --data-dir /tmp/gz --figure ranking.png"""
+
+EXPLAIN = (
+    "tau_w: weighted Kendall tau between a ranking and the true order (1 = the same order, "
+    "0 = unrelated; mistakes among the truly best PTMs cost most). top-1 regret: accuracy "
+    "points lost by fine-tuning the ranker's first pick instead of the truly best PTM."
+)
 
 
 def add_parser(subparsers: Any, parents: list) -> None:
@@ -61,9 +71,10 @@ def add_parser(subparsers: Any, parents: list) -> None:
     p.add_argument(
         "--k",
         type=int,
-        default=0,
+        default=None,
         metavar="K",
-        help="re-rank Spider's top K PTMs with their own features: K PTM forward passes (0)",
+        help="re-rank Spider's top K PTMs with their own features: K PTM forward passes "
+        "(default: the k chosen on the validation tasks; 0: no re-ranking)",
     )
     p.add_argument(
         "--data-dir", metavar="DIR", help="a glyph zoo folder (default: the built-in zoo)"
@@ -80,6 +91,51 @@ def add_parser(subparsers: Any, parents: list) -> None:
     p.set_defaults(handler=run)
 
 
+def _zoo_folder(data_dir: str | None) -> Path:
+    if data_dir is not None:
+        return Path(data_dir)
+    from importlib import resources
+
+    return Path(str(resources.files("skspider.datasets").joinpath("data", "glyph_zoo")))
+
+
+def check_args(args: argparse.Namespace) -> dict:
+    """Every argument checked before torch or the zoo loads (the zoo's JSON files only).
+
+    Returns what was read: the number of PTMs, the test tasks, the shipped re-ranking k.
+    """
+    if args.k is not None and args.k < 0:
+        raise CLIError(f"--k must be >= 0, got {args.k}.")
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        raise CLIError(f"--data-dir {args.data_dir!r} is not a folder.")
+    if args.figure is not None:
+        folder = Path(args.figure).resolve().parent
+        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if existing is None or not os.access(existing, os.W_OK):
+            raise CLIError(f"--figure {args.figure!r}: its folder cannot be written.")
+    folder = _zoo_folder(args.data_dir)
+    where = "the built-in zoo's" if args.data_dir is None else f"the zoo in {args.data_dir!r}:"
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        tasks = json.loads((folder / "tasks.json").read_text())["tasks"]
+        n_ptms = len(manifest["plan"]["zoo"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CLIError(f"{where} files are missing or unreadable ({exc}); {BUILD_HINT}.") from None
+    test = [t["name"] for t in tasks if t.get("split") == "test"]
+    if not test:
+        raise CLIError(f"{where} zoo has no test tasks.")
+    if args.task is not None and args.task not in test:
+        hint = (
+            f" ({args.task!r} is a validation task: the re-ranking k is chosen on those)"
+            if any(t["name"] == args.task and t.get("split") == "validation" for t in tasks)
+            else ""
+        )
+        raise CLIError(f"unknown task {args.task!r}{hint}; the test tasks are: {', '.join(test)}.")
+    if args.k is not None and args.k > n_ptms:
+        raise CLIError(f"--k must be between 0 and the zoo's {n_ptms} PTMs, got {args.k}.")
+    return {"n_ptms": n_ptms, "test": test, "manifest": manifest}
+
+
 def load_builtin_zoo(data_dir: str | None = None) -> Any:
     """The built-in glyph zoo (or the one in ``data_dir``), or a CLIError (exit 2) saying
     that it is missing or damaged and why."""
@@ -93,117 +149,12 @@ def load_builtin_zoo(data_dir: str | None = None) -> Any:
             f"{BUILD_HINT}."
         )
     where = "the built-in zoo's" if data_dir is None else f"the zoo in {data_dir!r}:"
-    if data_dir is not None and not Path(data_dir).is_dir():
-        raise CLIError(f"--data-dir {data_dir!r} is not a folder.")
     try:
-        # The tasks' encoder features are not loaded: the demo times that pass itself.
-        return loader(data_dir, with_features=False)
+        return loader(data_dir)
     except (FileNotFoundError, OSError) as exc:
         raise CLIError(f"{where} files are missing or unreadable ({exc}); {BUILD_HINT}.") from None
-    except ValueError as exc:  # a checksum that does not match the manifest
-        raise CLIError(f"{where} files are damaged ({exc})") from None
-
-
-def _choose_task(data: Any, name: str | None):
-    tasks = {t.name: t for t in data.test_tasks}
-    if not tasks:
-        raise CLIError("the zoo has no test tasks.")
-    if name is None:
-        return data.test_tasks[0]
-    if name not in tasks:
-        hint = (
-            f" ({name!r} is a validation task: the ranker's k is chosen on those)"
-            if any(t.name == name for t in data.validation_tasks)
-            else ""
-        )
-        raise CLIError(f"unknown task {name!r}{hint}; the test tasks are: {', '.join(tasks)}.")
-    return tasks[name]
-
-
-def _check_k(data: Any, k: int) -> None:
-    n = len(data.zoo)
-    if not 0 <= k <= n:
-        raise CLIError(f"--k must be between 0 and the zoo's {n} PTMs, got {k}.")
-    if k and not getattr(data.ranker, "specific_widths_", None):
-        raise CLIError(
-            f"--k {k}: the shipped ranker cannot re-rank: it has no PTM-specific projections "
-            "(it was trained on general task tokens only, ranker.specific_widths_ is empty); "
-            "use --k 0."
-        )
-
-
-def _timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
-
-
-def rank_task(data: Any, task: Any, k: int, device: str, log) -> dict:
-    """Spider (with ``k`` re-ranked PTMs) and LogME on ``task``, every forward pass timed.
-
-    The networks are in memory; each (and the ranker) is warmed up by an untimed pass over
-    a few images first, so that first-call allocations are not charged to either ranker.
-    """
-    from sklearn.frozen import FrozenEstimator
-
-    from ..base import Task
-    from ..spider import RerankTransformer
-    from ..tasks import TaskTokenizer
-    from ..transferability import LogME, TransferabilityRanker
-    from ..zoo import extract_features
-
-    images, names = task.metadata["images"], list(data.zoo.names)
-    extract_features(data.encoder, images[:4], layer="head", device=device)
-    for name in names:
-        extract_features(data.zoo[name], images[:4], device=device)
-    data.ranker.predict(data.train_tokens[:1])
-
-    log("Spider: the general encoder's pass over the task, then the ranker ...")
-    general, encoder_s = _timed(
-        lambda: extract_features(data.encoder, images, layer="head", device=device).features
-    )
-    target = Task(y=task.y, X=np.asarray(general), name=task.name)
-    tokens, predict_s = _timed(lambda: TaskTokenizer().fit_transform([target]))
-    scores, s = _timed(data.ranker.predict, tokens)
-    scores, predict_s = scores[0], predict_s + s
-
-    log(f"LogME: {len(names)} PTM forward passes over the task, then LogME ...")
-    features, ptm_s = {}, {}
-    for name in names:
-        out, ptm_s[name] = _timed(extract_features, data.zoo[name], images, device=device)
-        features[name] = out.features
-    scored = Task(y=task.y, model_features=features, name=task.name)
-    logme = TransferabilityRanker(LogME()).fit([scored])
-    logme_scores, logme_s = _timed(logme.predict, [scored])
-
-    top: list[str] = []
-    rerank_s = 0.0
-    if k:
-        # The general ranking's top k (ties to the lower index, as RerankTransformer breaks
-        # them) need their own pass; its features were just extracted for LogME and timed.
-        top = [names[m] for m in np.argsort(-scores, kind="stable")[:k]]
-        log(f"Spider re-ranking: {k} PTM forward passes ({', '.join(top)}) ...")
-        rerank = RerankTransformer(FrozenEstimator(data.ranker), k=k)
-        rerank.fit(data.train_tokens[:1], data.proxy_train.iloc[:1])  # k given: nothing fitted
-        own = Task(
-            y=task.y, X=target.X, model_features={m: features[m] for m in top}, name=task.name
-        )
-        out, rerank_s = _timed(
-            lambda: rerank.predict(TaskTokenizer(model_tokens=True).fit_transform([own]))
-        )
-        scores = out[0]
-    return {
-        "models": names,
-        "spider": scores,
-        "logme": logme_scores[0],
-        "spider_seconds": {
-            "encoder_pass": encoder_s,
-            "ptm_passes": float(sum(ptm_s[m] for m in top)),
-            "predict": predict_s + rerank_s,
-        },
-        "logme_seconds": {"ptm_passes": float(sum(ptm_s.values())), "logme": logme_s},
-        "reranked": top,
-    }
+    except ValueError as exc:  # a checksum or format version that does not match
+        raise CLIError(f"{where} files are damaged or of another format ({exc})") from None
 
 
 def _figure_path(args: argparse.Namespace) -> str | None:
@@ -221,27 +172,30 @@ def _figure_path(args: argparse.Namespace) -> str | None:
     return args.figure or DEFAULT_FIGURE
 
 
-def _plot(path: str, result: dict, truth: np.ndarray, task: str, k: int) -> None:
+def _plot(path: str, models: list, scores: dict, labels: dict, truth: np.ndarray, task: str):
+    """One ranking per ranker (Spider's, LogME's), each beside the truth."""
     from ..plotting import RankingDisplay
     from ..plotting._base import import_pyplot
 
-    import_pyplot("skspider demo")  # a clear message when matplotlib is missing
-    label = "Spider score" + (f" (re-ranked top {k})" if k else "")
-    disp = RankingDisplay(
-        result["spider"],
-        models=result["models"],
-        truth=truth,
-        score_name=label,
-        truth_name="fine-tuned accuracy",
-    ).plot()
-    disp.figure_.suptitle(f"skspider demo: {task}", y=1.04)
-    save_figure(disp.figure_, path)
+    plt = import_pyplot("skspider demo")
+    fig, axes = plt.subplots(
+        1, 2 * len(scores), figsize=(5.2 * len(scores), 6.0),
+        gridspec_kw={"width_ratios": [3, 2] * len(scores)},
+    )  # fmt: skip
+    for i, (name, values) in enumerate(scores.items()):
+        disp = RankingDisplay(
+            values, models=models, truth=truth, score_name=labels[name],
+            truth_name="fine-tuned accuracy (truth)",
+        ).plot(ax=(axes[2 * i], axes[2 * i + 1]))  # fmt: skip
+        disp.ax_.set_title(f"{name}: tau_w {disp.tau_w_:.3f}", fontsize=10)
+    fig.suptitle(f"skspider demo: {task} (each ranker's order, best at the top)", y=1.0)
+    fig.tight_layout()
+    save_figure(fig, path)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..metrics import rank_scores, top_k_regret, weighted_tau
-
     start = time.perf_counter()
+    read = check_args(args)
 
     def log(msg: str) -> None:
         if args.verbose:
@@ -249,30 +203,52 @@ def run(args: argparse.Namespace) -> int:
 
     figure = _figure_path(args)
     data = load_builtin_zoo(args.data_dir)
-    task = _choose_task(data, args.task)
-    _check_k(data, args.k)
-    if list(data.ranker.models_) != list(data.zoo.names):
+    from ..evaluation import evaluate_rankers, make_rankers
+
+    task = next(t for t in data.test_tasks if t.name == (args.task or read["test"][0]))
+    models = list(data.zoo.names)
+    if [str(m) for m in data.ranker.models_] != models:
         raise CLIError(
-            f"the zoo's ranker ranks {list(data.ranker.models_)}, but the zoo holds "
-            f"{list(data.zoo.names)}: its files come from different builds; {BUILD_HINT}.",
+            f"the zoo's ranker ranks {list(data.ranker.models_)}, but the zoo holds {models}: "
+            f"its files come from different builds; {BUILD_HINT}.",
             EXIT_FAILURE,
         )
-    result = rank_task(data, task, args.k, args.device, log)
-    models = result["models"]
-    truth = data.truth.loc[task.name, models].to_numpy(dtype=np.float64)
-    spider, logme = result["spider"], result["logme"]
+    shipped_k = int(data.rerank.get("k", 0))
+    k = shipped_k if args.k is None else args.k
+    if k and not data.ranker.specific_widths_:
+        raise CLIError(
+            f"--k {k}: the shipped ranker cannot re-rank: it has no PTM-specific projections "
+            "(it was trained on general task tokens only); use --k 0."
+        )
+    rankers, _ = make_rankers(
+        data.ranker, train_tokens=data.train_tokens, train_labels=data.train_truth,
+        rerank_k=k or None, estimators=("LogME",),
+    )  # fmt: skip
+    keep = ["spider", "spider+rerank", "LogME", "prior"]
+    rankers = {name: rankers[name] for name in keep if name in rankers}
+    log(f"ranking {task.name} with {', '.join(rankers)} (forward passes counted) ...")
+    truth_row = data.truth.loc[[task.name], models]
+    table, scores = evaluate_rankers(
+        rankers, [task], truth_row, loader=data.feature_loader(device=args.device),
+        return_scores=True,
+    )  # fmt: skip
+    truth = truth_row.to_numpy(dtype=np.float64)[0]
+    main_name = "spider+rerank" if "spider+rerank" in rankers else "spider"
+    spider = scores[main_name].to_numpy()[0]
+    logme = scores["LogME"].to_numpy()[0]
     if not (np.isfinite(spider).all() and np.isfinite(logme).all()):
         raise CLIError("a ranker gave a score that is not finite.", EXIT_FAILURE)
+    from ..metrics import rank_scores
+
     spider_rank = rank_scores(spider[None])[0]
     logme_rank = rank_scores(logme[None])[0]
     true_rank = rank_scores(truth[None])[0]
     meta = data.zoo.metadata()
-    rows = [
+    ranking = [
         {
             "rank": int(spider_rank[i]),
             "ptm": models[i],
             "family/source": f"{meta.loc[models[i], 'family']}/{meta.loc[models[i], 'source']}",
-            "objective": str(meta.loc[models[i], "objective"]),
             "spider_score": float(spider[i]),
             "true_accuracy": float(truth[i]),
             "true_rank": int(true_rank[i]),
@@ -280,63 +256,81 @@ def run(args: argparse.Namespace) -> int:
         }
         for i in np.argsort(-spider, kind="stable")
     ]
-
-    def summary(scores: np.ndarray, seconds: dict, passes: int) -> dict:
-        return {
-            "tau_w": float(weighted_tau(truth, scores)),
-            "top1_regret": float(top_k_regret(truth[None], scores[None], k=1)),
-            "top1": models[int(np.argmax(scores))],
-            "ptm_forward_passes": passes,
-            "seconds": {**seconds, "total": float(sum(seconds.values()))},
+    on_task = {
+        row.ranker: {
+            "tau_w": row.tau_w,
+            "top1_regret": row.top1_regret,
+            "top1": models[int(np.argmax(np.nan_to_num(scores[row.ranker].to_numpy()[0], nan=-np.inf)))],
+            "seconds": row.seconds,
+            "ptm_forward_passes": int(row.forward_passes),
+            "encoder_passes": int(row.encoder_passes),
         }
-
-    seeds = len(getattr(data, "truth_seeds", {}) or {})
+        for row in table.itertuples()
+    }
+    report = data.report.get("test", {})
+    over_all = {
+        "n_tasks": report.get("n_tasks"),
+        "rankers": data.report.get("test_rankers", {}),
+        "noise_ceiling_tau_w": report.get("noise_ceiling_tau_w"),
+    }
+    seeds = len(data.truth_seeds)
     payload = {
         "task": task.name,
         "domain": task.metadata.get("domain"),
-        "style": task.metadata.get("style"),
         "n_samples": int(task.n_samples),
         "n_classes": int(np.unique(task.y).shape[0]),
         "n_ptms": len(models),
-        "k": args.k,
-        "reranked": result["reranked"],
+        "k": k,
+        "k_chosen_on": "validation tasks" if args.k is None else "given (--k)",
         "truth": f"mean fine-tuned accuracy over {seeds} seeds on the task's held-out images",
         "true_best": models[int(np.argmax(truth))],
-        "ranking": rows,
-        "spider": summary(spider, result["spider_seconds"], args.k),
-        "logme": summary(logme, result["logme_seconds"], len(models)),
+        "ranking": ranking,
+        "on_this_task": on_task,
+        "over_all_test_tasks": over_all,
+        "explanation": EXPLAIN,
     }
     if figure is not None:
-        _plot(figure, result, truth, task.name, args.k)
+        labels = {
+            main_name: "Spider score (larger = ranked higher; no unit)",
+            "LogME": "LogME evidence per sample (larger = better)",
+        }
+        _plot(figure, models, {main_name: spider, "LogME": logme}, labels, truth, task.name)
     payload["figure"] = figure
     payload["seconds_total"] = time.perf_counter() - start
     if args.json:
         print_json(payload)
         return EXIT_OK
     print(
-        f"task {task.name} ({payload['domain']}, {payload['style']}): "
-        f"{payload['n_classes']} classes, {payload['n_samples']} training images; "
-        f"{len(models)} PTMs; truth: {payload['truth']}"
+        f"task {task.name}: {payload['n_classes']} classes, {payload['n_samples']} training "
+        f"images; {len(models)} PTMs; truth: {payload['truth']}"
     )
-    columns = ["rank", "ptm", "family/source", "spider_score", "true_accuracy", "true_rank",
-               "logme_rank"]  # fmt: skip
-    print(format_table(rows, columns))
-    sp, lm = payload["spider"], payload["logme"]
-    how = "general encoder pass + predict" + (
-        f" + {args.k} PTM passes ({', '.join(result['reranked'])})" if args.k else ""
-    )
-    print(
-        f"Spider (k={args.k}): tau_w {sp['tau_w']:.3f}, top-1 {sp['top1']} (regret "
-        f"{100 * sp['top1_regret']:.1f} accuracy points), {sp['seconds']['total']:.3f} s ({how})"
-    )
-    print(
-        f"LogME:       tau_w {lm['tau_w']:.3f}, top-1 {lm['top1']} (regret "
-        f"{100 * lm['top1_regret']:.1f} accuracy points), {lm['seconds']['total']:.3f} s "
-        f"({len(models)} PTM passes + LogME)"
-    )
-    ratio = lm["seconds"]["total"] / max(sp["seconds"]["total"], 1e-9)
-    speed = f"{ratio:.1f}x faster" if ratio >= 1 else f"{1 / ratio:.1f}x slower"
-    print(f"true best: {payload['true_best']}; Spider was {speed} than LogME.")
+    print(format_table(ranking, list(ranking[0])))
+    print(f"\non this task (true best: {payload['true_best']}):")
+    names = {"spider": "Spider (k=0)", "spider+rerank": f"Spider + re-rank (k={k})",
+             "LogME": "LogME", "prior": "prior (leaderboard)"}  # fmt: skip
+    rows = [
+        {
+            "ranker": names[n],
+            "tau_w": r["tau_w"],
+            "top-1 regret (pts)": 100 * r["top1_regret"],
+            "seconds": r["seconds"],
+            "PTM passes": r["ptm_forward_passes"],
+            "top-1": r["top1"],
+        }
+        for n, r in on_task.items()
+    ]
+    print(format_table(rows, list(rows[0])))
+    means = over_all["rankers"]
+    if means:
+        parts = [f"{names.get(n, n)} {m['tau_w']:.3f}" for n, m in means.items()]
+        ceiling = over_all["noise_ceiling_tau_w"]
+        print(
+            f"\nover all {over_all['n_tasks']} test tasks (the zoo's benchmark), mean tau_w: "
+            + ", ".join(parts)
+            + (f"; noise ceiling {ceiling:.3f}" if ceiling is not None else "")
+            + "."
+        )
+    print(f"\n{EXPLAIN}")
     if figure is not None:
         print(f"wrote {Path(figure).resolve()}")
     elif not args.no_figure:
