@@ -12,6 +12,7 @@ _HOMES = {
     "Extraction": "._extract",
     "extract_features": "._extract",
     "make_task": "._extract",
+    "read_task": "._io",
     "finetune_accuracy": "._finetune",
     "ModelZoo": "._zoo",
     "ZooEntry": "._zoo",
