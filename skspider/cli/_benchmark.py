@@ -93,6 +93,16 @@ def list_benchmarks(folder: Path) -> dict[str, dict]:
     return out
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Before any script runs: benchmarks/ is found, and NAME is one of its scripts."""
+    folder = find_benchmarks_dir(args.benchmarks_dir)
+    if args.list or args.name is None:
+        return
+    found = list_benchmarks(folder)
+    if args.name.removesuffix(".py") not in found:
+        raise CLIError(f"unknown benchmark {args.name!r}; available: {sorted(found)}.")
+
+
 def run(args: argparse.Namespace) -> int:
     folder = find_benchmarks_dir(args.benchmarks_dir)
     found = list_benchmarks(folder)
@@ -108,9 +118,7 @@ def run(args: argparse.Namespace) -> int:
             ]
             print(format_table(rows, ["name", "quick", "description"]))
         return EXIT_OK
-    name = args.name.removesuffix(".py")
-    if name not in found:
-        raise CLIError(f"unknown benchmark {args.name!r}; available: {sorted(found)}.")
+    name = args.name.removesuffix(".py")  # a script of `found`: check_args made sure
     script_args = list(args.script_args)
     if args.quick and "--quick" not in script_args:
         script_args.append("--quick")

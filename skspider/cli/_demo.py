@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from ._common import (
     EXIT_FAILURE,
     EXIT_OK,
     CLIError,
+    check_writable,
     format_table,
     print_json,
     save_figure,
@@ -46,6 +48,26 @@ examples:
   skspider demo --k 3        # re-rank the top 3 (a ranker with PTM-specific projections)
   skspider demo --json > demo.json
   skspider demo --data-dir /tmp/gz --figure ranking.png"""
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """The checks of ``skspider demo``'s arguments that need no zoo file, run before torch or
+    the zoo is loaded (those that need the zoo, such as --k against its size, come after)."""
+    if args.k < 0:
+        raise CLIError(f"--k must be 0 or more (the number of PTMs to re-rank), got {args.k}.")
+    if args.data_dir is not None and not Path(args.data_dir).is_dir():
+        raise CLIError(f"--data-dir {args.data_dir!r} is not a folder.")
+    if args.figure is not None:
+        check_writable(args.figure, "--figure")
+    elif not args.no_figure:
+        try:  # the default figure is written only when matplotlib is installed
+            plotting = importlib.util.find_spec("matplotlib") is not None
+        except ValueError:  # matplotlib blocked (sys.modules entry None)
+            plotting = False
+        if plotting:
+            check_writable(
+                DEFAULT_FIGURE, "the figure", " Give --figure PATH elsewhere, or --no-figure."
+            )
 
 
 def add_parser(subparsers: Any, parents: list) -> None:
