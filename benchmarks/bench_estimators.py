@@ -4,9 +4,9 @@ Every estimator found by ``skspider.utils.all_estimators(type_filter="transferab
 is timed (so baselines added later are picked up with no change here), fed float32
 features or source probabilities according to its ``input_kind``. An estimator whose
 constructor needs arguments gets them from ``EXTRA_KWARGS`` below, and one whose ``fit``
-needs side data (``_side_inputs``, e.g. OTCE's source set) from ``FIT_PARAMS`` (add an entry
-when you add such an estimator); one that cannot be built or fails on the synthetic data is
-skipped with the reason printed and recorded.
+needs side data (its ``side_inputs()``, e.g. OTCE's source set) from ``FIT_PARAMS`` (add an
+entry when you add such an estimator); one that cannot be built or fails on the synthetic
+data is skipped with the reason printed and recorded.
 
 Usage::
 
@@ -32,9 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from skspider._progress import progress_bar
 from skspider.transferability import BaseTransferabilityEstimator
-from skspider.utils import all_estimators
+from skspider.utils import all_estimators, progress_bar
 
 
 # Constructor arguments (EXTRA_KWARGS) and side data passed to fit (FIT_PARAMS) for

@@ -47,11 +47,11 @@ import pandas as pd
 import torch
 from sklearn.frozen import FrozenEstimator
 
-from skspider._progress import progress_bar
 from skspider.datasets import make_ranking_problem
 from skspider.dummy import MetadataRanker, NearestTasksRanker, PriorRanker, RidgeRanker
 from skspider.metrics import mean_weighted_tau, top_k_regret
 from skspider.spider import RerankTransformer, SpiderRanker
+from skspider.utils import progress_bar
 
 STRENGTHS = {"none": 0.0, "weak": 0.5, "strong": 1.25}
 RANKERS = ("oracle", "prior", "metadata", "ridge", "nearest", "spider", "spider+rerank")

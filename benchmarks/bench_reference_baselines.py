@@ -56,7 +56,6 @@ from pathlib import Path
 import numpy as np
 from scipy.special import softmax
 
-from skspider._progress import progress_bar
 from skspider.transferability import (
     EMMS,
     GBC,
@@ -70,6 +69,7 @@ from skspider.transferability import (
     PACTranGaussian,
     TransRate,
 )
+from skspider.utils import progress_bar
 
 GRID = [(n, d, c) for n in (300, 1000) for d in (128, 512) for c in (10, 40)]
 QUICK_GRID = [(300, 128, 10), (1000, 512, 40)]

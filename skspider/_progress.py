@@ -178,6 +178,9 @@ def progress_bar(
     """A progress bar on ``sys.stderr``: tqdm's when installed, else plain lines; silent at
     ``verbose=0``.
 
+    The bar of every long loop of skspider, public as `skspider.utils.progress_bar` for
+    scripts that loop over skspider's work themselves (the benchmarks do).
+
     Parameters
     ----------
     total : float, default=None
@@ -199,7 +202,7 @@ def progress_bar(
 
     Examples
     --------
-    >>> from skspider._progress import progress_bar
+    >>> from skspider.utils import progress_bar
     >>> with progress_bar(total=3, desc="demo", verbose=0) as bar:
     ...     for _ in range(3):
     ...         bar.update()

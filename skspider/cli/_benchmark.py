@@ -43,6 +43,19 @@ def add_parser(subparsers: Any, parents: list) -> None:
     p.set_defaults(handler=run)
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """The benchmark's name, before anything heavy loads (its own arguments are checked
+    when it runs)."""
+    if args.list or args.name is None:
+        return
+    from ..benchmarks import get_benchmark
+
+    try:
+        get_benchmark(args.name)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..benchmarks import BENCHMARKS, get_benchmark
     from ..benchmarks._registry import parser_for

@@ -82,7 +82,6 @@ def check_args(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_args(args)
     from ..datasets import build_glyph_zoo
 
     start = time.perf_counter()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,8 +39,53 @@ class CLIError(Exception):
         self.code = code
 
 
+# -- argument checks: run before any subcommand works, they import neither torch nor the zoo
+# (only the standard library and numpy), so that a bad argument is answered at once.
+_DEVICE = re.compile(r"auto|[a-z]+(:[0-9]+)?")
+
+
+def check_positive(value: int | None, option: str) -> None:
+    """A CLIError unless ``value`` (when given) is a positive integer."""
+    if value is not None and value < 1:
+        raise CLIError(f"{option} must be a positive integer, got {value}.")
+
+
+def check_device(device: str) -> None:
+    """A CLIError unless ``device`` reads as a torch device (``cpu``, ``cuda:1``, ``auto``);
+    whether that device exists is known only once torch is loaded."""
+    if not _DEVICE.fullmatch(device):
+        raise CLIError(
+            f"--device must be a device such as cpu, cuda, cuda:1, mps or auto, got {device!r}."
+        )
+
+
+def check_writable(path: str, option: str, hint: str = "") -> None:
+    """A CLIError unless the file ``path`` can be written: not a folder, and its nearest
+    existing folder (the missing ones are created when it is written) is writable."""
+    file = Path(path)
+    if file.is_dir():
+        raise CLIError(f"{option} {path!r} is a folder; give a file path.{hint}")
+    folder = file.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise CLIError(f"{option} {path!r}: {str(folder)!r} is a file, not a folder.{hint}")
+    if file.exists() and not os.access(file, os.W_OK):
+        raise CLIError(f"{option} {path!r}: the file cannot be written.{hint}")
+    try:  # a real probe: permissions, read-only file systems, special folders
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise CLIError(
+            f"{option} {path!r}: cannot write in {str(folder)!r} ({reason}).{hint}"
+        ) from None
+
+
 def to_jsonable(value: Any) -> Any:
     """``value`` with numpy scalars and arrays turned into plain Python (NaN as None)."""
+    if isinstance(value, bytes):  # labels saved as a bytes array
+        return value.decode(errors="replace")
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -78,8 +127,6 @@ def format_table(rows: list[dict], columns: list[str]) -> str:
 def save_figure(figure: Any, path: str) -> None:
     """Save a matplotlib figure for a subcommand (creating its folder) and close it; a path
     that cannot be written is a `CLIError` (exit 1)."""
-    from pathlib import Path
-
     import matplotlib.pyplot as plt
 
     try:

@@ -133,7 +133,8 @@ def check_args(args: argparse.Namespace) -> dict:
         raise CLIError(f"unknown task {args.task!r}{hint}; the test tasks are: {', '.join(test)}.")
     if args.k is not None and args.k > n_ptms:
         raise CLIError(f"--k must be between 0 and the zoo's {n_ptms} PTMs, got {args.k}.")
-    return {"n_ptms": n_ptms, "test": test, "manifest": manifest}
+    args.zoo_files = {"n_ptms": n_ptms, "test": test}
+    return args.zoo_files
 
 
 def load_builtin_zoo(data_dir: str | None = None) -> Any:
@@ -195,7 +196,7 @@ def _plot(path: str, models: list, scores: dict, labels: dict, truth: np.ndarray
 
 def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    read = check_args(args)
+    read = getattr(args, "zoo_files", None) or check_args(args)
 
     def log(msg: str) -> None:
         if args.verbose:

@@ -17,6 +17,8 @@ from ._common import (
     print_json,
 )
 
+_SUBCOMMANDS = {"demo": _demo, "rank": _rank, "benchmark": _benchmark, "build-zoo": _build}
+
 DESCRIPTION = """\
 skspider: which pre-trained model should I fine-tune? Rank the PTMs of a model zoo for a
 task, run the benchmarks, build the glyph zoo, or see the demo. `skspider COMMAND --help`
@@ -43,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"skspider {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (_demo, _rank, _benchmark, _build):
+    for module in _SUBCOMMANDS.values():
         module.add_parser(sub, [common])
     return parser
 
@@ -71,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        # Every argument is checked before any work, with neither torch nor the zoo loaded.
+        _SUBCOMMANDS[args.command].check_args(args)
         return int(args.handler(args))
     except CLIError as exc:
         return _report(args, str(exc), exc.code)

@@ -30,16 +30,32 @@ def builtin_zoo() -> Any:
     return load_builtin_zoo()
 
 
-def load_callable(spec: str, what: str) -> Any:
-    """The function named by ``'module:function'`` or ``'path/to/file.py:function'``."""
+# What a zoo or encoder function returns, for the messages.
+_RETURNS = {"zoo": "a skspider.zoo.ModelZoo", "encoder": "a torch module"}
+
+
+def check_spec(spec: str | None, what: str) -> None:
+    """A CLIError unless ``spec`` is None, ``builtin`` or a ``module:function`` (or
+    ``file.py:function`` whose file exists); nothing is imported."""
+    if spec is None or spec == BUILTIN:
+        return
     module_name, sep, attr = spec.rpartition(":")
     if not sep or not module_name or not attr:
-        raise CLIError(f"unknown {what} {spec!r}: expected 'module:function'.")
+        raise CLIError(
+            f"unknown {what} {spec!r}: give 'builtin' or a Python 'module:function' (or "
+            f"'file.py:function') returning {_RETURNS[what]}."
+        )
+    if module_name.endswith(".py") and not Path(module_name).is_file():
+        raise CLIError(f"{what} {spec!r}: no such file {module_name!r}.")
+
+
+def load_callable(spec: str, what: str) -> Any:
+    """The function named by ``'module:function'`` or ``'path/to/file.py:function'``
+    (a spec that `check_spec` accepted)."""
+    module_name, _, attr = spec.rpartition(":")
     try:
         if module_name.endswith(".py"):
             path = Path(module_name)
-            if not path.is_file():
-                raise CLIError(f"{what} {spec!r}: no such file {str(path)!r}.")
             name = f"_skspider_cli_{path.stem}"
             loader_spec = importlib.util.spec_from_file_location(name, path)
             module = importlib.util.module_from_spec(loader_spec)
@@ -57,7 +73,7 @@ def load_callable(spec: str, what: str) -> Any:
     return func
 
 
-def resolve_zoo(spec: str | None):
+def resolve_zoo(spec: str):
     """The `~skspider.zoo.ModelZoo` named on the command line.
 
     The one place zoo names are resolved: a ``module:function`` (or ``file.py:function``)
@@ -65,20 +81,9 @@ def resolve_zoo(spec: str | None):
     """
     from ..zoo import ModelZoo
 
+    check_spec(spec, "zoo")
     if spec == BUILTIN:
         return builtin_zoo().zoo
-    if spec is None:
-        raise CLIError(
-            "this task holds raw inputs (X), which need a zoo of PTMs to extract features: "
-            "give --zoo builtin (the built-in glyph zoo) or --zoo module:function (a function "
-            "returning a skspider.zoo.ModelZoo), or "
-            "give precomputed per-PTM arrays (features/<model> in the .npz)."
-        )
-    if ":" not in spec:
-        raise CLIError(
-            f"unknown zoo {spec!r}: give 'builtin' or a Python 'module:function' (or "
-            "'file.py:function') returning a skspider.zoo.ModelZoo."
-        )
     zoo = load_callable(spec, "zoo")()
     if not isinstance(zoo, ModelZoo):
         raise CLIError(f"zoo {spec!r} returned {type(zoo).__name__}, not a skspider.zoo.ModelZoo.")
@@ -92,6 +97,7 @@ def resolve_encoder(spec: str):
     ``builtin`` (the glyph zoo's encoder, whose output is its feature)."""
     from torch import nn
 
+    check_spec(spec, "encoder")
     if spec == BUILTIN:
         return builtin_zoo().encoder
     encoder = load_callable(spec, "encoder")()

@@ -102,8 +102,8 @@ def make_rankers(
     for name in names:
         est = get_estimator(name)
         label = type(est).__name__
-        if est.side_inputs:
-            skipped[label] = f"needs side data ({', '.join(est.side_inputs)})"
+        if est.side_inputs():
+            skipped[label] = f"needs side data ({', '.join(est.side_inputs())})"
             continue
         rankers[label] = TransferabilityRanker(
             est, missing="nan", error_score=np.nan, random_state=0

@@ -8,7 +8,7 @@ from ._hscore import HScore
 from ._leep import LEEP, NLEEP
 from ._lfc import LFC
 from ._logme import LogME
-from ._lookup import get_estimator
+from ._lookup import get_estimator, list_estimators
 from ._nce import NCE
 from ._ncti import NCTI
 from ._otce import OTCE
@@ -39,5 +39,6 @@ __all__ = [
     "TransRate",
     "TransferabilityRanker",
     "get_estimator",
+    "list_estimators",
     "score_zoo",
 ]

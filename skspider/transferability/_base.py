@@ -107,6 +107,29 @@ class BaseTransferabilityEstimator(BaseEstimator):
     # Subclasses declare their hyper-parameters' constraints (scikit-learn's mechanism).
     _parameter_constraints: dict = {}
 
+    @classmethod
+    def side_inputs(cls) -> tuple[str, ...]:
+        """The names of the side inputs `fit` takes besides ``X`` and ``y``.
+
+        Data such as OTCE's source set or EMMS's label embeddings, passed as keyword
+        arguments of ``fit``; the zoo-scoring engine (`score_zoo`) passes each one that a
+        task holds in ``Task.side_data`` or ``Task.model_side_data``. Empty for most
+        estimators.
+
+        Returns
+        -------
+        names : tuple of str
+
+        Examples
+        --------
+        >>> from skspider.transferability import OTCE, LogME
+        >>> LogME.side_inputs()
+        ()
+        >>> "source_features" in OTCE().side_inputs()
+        True
+        """
+        return tuple(cls._side_inputs)
+
     # -- to implement -------------------------------------------------------------------------
     def _fit(self, X: np.ndarray, y: np.ndarray) -> float:  # pragma: no cover - abstract
         """Compute the score from validated ``X`` (float64) and ``y`` (0..C-1 labels, or
@@ -125,7 +148,7 @@ class BaseTransferabilityEstimator(BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Class labels, or regression targets where supported.
         **side : dict
-            Side data, for estimators that declare it (``_side_inputs``), passed to
+            Side data, for estimators that declare it (`side_inputs`), passed to
             ``_fit``; subclasses name these parameters in their own ``fit``.
 
         Returns

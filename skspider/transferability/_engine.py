@@ -83,8 +83,10 @@ def seed_estimators(
     return out
 
 
-def _side_inputs(est) -> tuple[str, ...]:
-    return tuple(getattr(est, "_side_inputs", ()))
+def _side_input_names(est) -> tuple[str, ...]:
+    # A duck-typed estimator without BaseTransferabilityEstimator.side_inputs takes none.
+    names = getattr(est, "side_inputs", None)
+    return tuple(names()) if callable(names) else ()
 
 
 def _whole_task(est) -> bool:
@@ -138,7 +140,7 @@ def _score_pairs(y, items, estimators, error_score):
             try:  # loading too: a failing loader (a lost cache file) gets its location
                 if est.input_kind not in cache:
                     cache[est.input_kind] = load_array(source)
-                params = {k: load_value(side[k]) for k in _side_inputs(est) if k in side}
+                params = {k: load_value(side[k]) for k in _side_input_names(est) if k in side}
                 # A fresh clone: a user's fitted estimator scores only its own fit data.
                 fitted = clone(est).fit(cache[est.input_kind], y, **params)
                 out[row, i] = float(fitted.score_)
@@ -205,13 +207,13 @@ def _score_zoo(
     pair_index = [i for i, w in enumerate(whole) if not w]
     pair_ests = [resolved[i] for i in pair_index]
     pair_kinds = {est.input_kind for _, est in pair_ests}
-    side_names = sorted({k for _, est in pair_ests for k in _side_inputs(est)})
+    side_names = sorted({k for _, est in pair_ests for k in _side_input_names(est)})
     for i, w in enumerate(whole):
         label, est = resolved[i]
-        if w and _side_inputs(est):
+        if w and _side_input_names(est):
             raise TypeError(
                 f"{label} scores every PTM of a task at once and declares side inputs "
-                f"{list(_side_inputs(est))}; the engine routes side data per (task, PTM) only."
+                f"{list(_side_input_names(est))}; the engine routes side data per (task, PTM) only."
             )
 
     # Jobs: the (task, PTM) pairs of a task in a few chunks (enough chunks for every worker,

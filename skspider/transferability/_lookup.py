@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from ._base import BaseTransferabilityEstimator
 
-__all__ = ["get_estimator"]
+__all__ = ["get_estimator", "list_estimators"]
 
 
 def _key(name: str) -> str:
@@ -31,6 +31,37 @@ def _available() -> dict[str, type]:
         ):
             found[name] = obj
     return found
+
+
+def list_estimators() -> dict[str, type]:
+    """The transferability estimator classes of skspider, by class name.
+
+    Every estimator class `skspider.transferability` exports (its ``__all__``, base classes
+    left out), in that order: the names `get_estimator` accepts. Only this package is
+    imported: no torch, no zoo. The dictionary is a new one at each call.
+
+    Returns
+    -------
+    estimators : dict of str to type
+        Class name to class, e.g. ``"LogME"`` to `LogME`.
+
+    See Also
+    --------
+    get_estimator : An estimator by name, with default hyper-parameters.
+    skspider.utils.all_estimators : Every estimator of the package (rankers too).
+
+    Examples
+    --------
+    >>> from skspider.transferability import list_estimators
+    >>> estimators = list_estimators()
+    >>> estimators["LogME"]
+    <class 'skspider.transferability._logme.LogME'>
+    >>> {name: cls.input_kind for name, cls in estimators.items()}["LEEP"]
+    'probas'
+    >>> [name for name, cls in estimators.items() if cls.side_inputs()]
+    ['EMMS', 'OTCE']
+    """
+    return dict(_available())
 
 
 def get_estimator(name: str | BaseTransferabilityEstimator) -> BaseTransferabilityEstimator:

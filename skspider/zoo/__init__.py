@@ -14,6 +14,7 @@ _HOMES = {
     "make_task": "._extract",
     "FeatureLoader": "._loader",
     "PassLedger": "._loader",
+    "read_task": "._io",
     "finetune_accuracy": "._finetune",
     "ModelZoo": "._zoo",
     "ZooEntry": "._zoo",

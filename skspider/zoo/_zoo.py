@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from numbers import Integral
 from typing import Any
 
 import torch
@@ -33,6 +34,22 @@ def _resolve_layer(module: nn.Module, layer: str | None, model_name: str) -> str
             "features) or feature_fn=."
         )
     return linear[-1]
+
+
+def _check_input_shape(value: Any) -> tuple[int, int, int] | None:
+    if value is None:
+        return None
+    shape = tuple(value) if isinstance(value, (tuple, list)) else None
+    if shape is None or len(shape) != 3 or not all(_positive_int(s) for s in shape):
+        raise ValueError(
+            "input_shape must be None or three positive ints (channels, height, width), got "
+            f"{value!r}."
+        )
+    return tuple(int(s) for s in shape)
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and value >= 1
 
 
 def _default_forward(module: nn.Module, batch: Any) -> Any:
@@ -221,6 +238,16 @@ class ModelZoo(Mapping):
     ----------
     entries : iterable of ZooEntry, or mapping of str to torch.nn.Module, default=None
         Initial PTMs; a mapping's modules get default options (hook on the last nn.Linear).
+    input_shape : (int, int, int), default=None
+        The ``(channels, height, width)`` of the images every PTM of the zoo takes, when it
+        takes images of one shape: `read_task` (and ``skspider rank``) then convert an image
+        folder's images to it (grayscale or RGB, resized). None: not declared. Only
+        declared: extraction passes inputs as they are.
+
+    Attributes
+    ----------
+    input_shape : tuple of int or None
+        The declared input shape, kept by `subset`, copies and pickles.
 
     Examples
     --------
@@ -244,10 +271,24 @@ class ModelZoo(Mapping):
           family  n_params
     small    mlp        78
     wide     mlp       282
+
+    A zoo of networks that take 32x32 grayscale images declares it:
+
+    >>> glyphs = ModelZoo(input_shape=(1, 32, 32))
+    >>> glyphs.add("mlp", nn.Sequential(nn.Flatten(), nn.Linear(32 * 32, 10)))
+    ModelZoo(['mlp'], input_shape=(1, 32, 32))
+    >>> glyphs.input_shape
+    (1, 32, 32)
     """
 
-    def __init__(self, entries: Iterable[ZooEntry] | Mapping[str, nn.Module] | None = None):
+    def __init__(
+        self,
+        entries: Iterable[ZooEntry] | Mapping[str, nn.Module] | None = None,
+        *,
+        input_shape: tuple[int, int, int] | None = None,
+    ):
         self._entries: dict[str, ZooEntry] = {}
+        self._input_shape = _check_input_shape(input_shape)
         if entries is None:
             return
         if isinstance(entries, Mapping):
@@ -287,6 +328,11 @@ class ModelZoo(Mapping):
         self._entries[entry.name] = entry
         return self
 
+    @property
+    def input_shape(self) -> tuple[int, int, int] | None:
+        """The ``(channels, height, width)`` the PTMs take, or None (read-only)."""
+        return self._input_shape
+
     def __getitem__(self, name: str) -> ZooEntry:
         try:
             return self._entries[name]
@@ -306,7 +352,7 @@ class ModelZoo(Mapping):
 
     def subset(self, names: Iterable[str]) -> ModelZoo:
         """A zoo of the named models, in the order given (entries are shared)."""
-        return ModelZoo([self[n] for n in names])
+        return ModelZoo([self[n] for n in names], input_shape=self.input_shape)
 
     def metadata(self):
         """Metadata of every PTM as a DataFrame indexed by name.
@@ -321,4 +367,5 @@ class ModelZoo(Mapping):
         return frame.set_index("name").rename_axis(None)
 
     def __repr__(self) -> str:
-        return f"ModelZoo({self.names})"
+        shape = "" if self.input_shape is None else f", input_shape={self.input_shape}"
+        return f"ModelZoo({self.names}{shape})"

@@ -51,6 +51,29 @@ def broken_zoo():
 def encoder():
     torch.manual_seed(1)
     return nn.Sequential(nn.Flatten(), nn.Linear(16, 6))
+
+
+def _glyph_net(scale, seed):
+    # 1x32x32 images, pooled to 8x8: a raw torch error on any other shape.
+    torch.manual_seed(seed)
+    net = nn.Sequential(
+        nn.AvgPool2d(4), nn.Flatten(), nn.Linear(64, 12), nn.Tanh(), nn.Linear(12, 5)
+    )
+    with torch.no_grad():
+        net[2].weight.mul_(scale)
+    return net
+
+
+def glyph_zoo():
+    # Declares the input its PTMs take, as the built-in glyph zoo does.
+    zoo = ModelZoo(input_shape=(1, 32, 32))
+    zoo.add("sharp", _glyph_net(3.0, 0))
+    zoo.add("dull", _glyph_net(0.01, 1))
+    return zoo
+
+
+def four_channel_zoo():
+    return ModelZoo({"net": _glyph_net(1.0, 0)}, input_shape=(4, 32, 32))
 """
 
 
@@ -69,6 +92,26 @@ def raw_task():
     X = rng.uniform(0.0, 0.3, size=(30, 1, 4, 4)).astype(np.float32)
     X[np.arange(30), 0, y, y] += 0.6
     return X, y
+
+
+@pytest.fixture
+def glyph_folders(tmp_path):
+    """The same task twice: 32x32 grayscale PNGs, and 64x64 RGB ones (each pixel a 2x2
+    block, gray in every channel); class c is a bright 8x8 square at place c."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 8)
+    for i, label in enumerate(y):
+        pixels = rng.integers(0, 60, size=(32, 32))
+        pixels[8 * label : 8 * label + 8, 8:16] += 180
+        gray = Image.fromarray(pixels.astype(np.uint8), mode="L")
+        rgb = gray.resize((64, 64), Image.Resampling.NEAREST).convert("RGB")
+        for name, img in (("gray32", gray), ("rgb64", rgb)):
+            folder = tmp_path / name / f"class_{label}"
+            folder.mkdir(parents=True, exist_ok=True)
+            img.save(folder / f"{i:02d}.png")
+    return tmp_path / "gray32", tmp_path / "rgb64"
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from skspider.cli import main
-from skspider.cli._benchmark import find_benchmarks_dir
 
 from .conftest import run_json
 
@@ -101,11 +100,13 @@ def test_benchmarks_dir_not_found(tmp_path, capsys):
     assert code == 2 and "benchmarks/ not found" in err and "clone of the repository" in err
 
 
-def test_environment_variable_and_search_order(bench_dir, monkeypatch):
+def test_environment_variable_and_search_order(bench_dir, monkeypatch, capsys):
     monkeypatch.setenv("SKSPIDER_BENCHMARKS", str(bench_dir))
-    assert find_benchmarks_dir(None) == bench_dir
+    _, payload, _ = run_json(main, ["benchmark", "--list"], capsys)
+    assert Path(payload["benchmarks_dir"]) == bench_dir
     monkeypatch.delenv("SKSPIDER_BENCHMARKS")
-    assert find_benchmarks_dir(None) == REPO_BENCHMARKS
+    _, payload, _ = run_json(main, ["benchmark", "--list"], capsys)
+    assert Path(payload["benchmarks_dir"]) == REPO_BENCHMARKS
 
 
 @pytest.mark.slow

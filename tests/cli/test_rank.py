@@ -13,7 +13,7 @@ from skspider.cli import main
 from skspider.spider import RerankTransformer, SpiderRanker
 from skspider.tasks import TaskTokenizer
 from skspider.transferability import LEEP, LogME, TransferabilityRanker
-from skspider.zoo import make_task
+from skspider.zoo import make_task, read_task
 
 from .conftest import run_json
 
@@ -117,23 +117,58 @@ def test_npy_with_zoo_matches_extraction(raw_task, zoo_file, tmp_path, capsys):
     assert payload["ptm_forward_passes"] == 3
 
 
-def test_image_folder_gray_and_rgb(raw_task, zoo_file, tmp_path, capsys):
-    from skspider.cli._task import load_image_folder
-
+def test_image_folder_ranks_its_images(raw_task, zoo_file, tmp_path, capsys):
     X, y = raw_task
     _save_images(tmp_path / "gray", X, y)
-    gray = load_image_folder(tmp_path / "gray", None, "auto")
-    assert gray.X.shape == (30, 1, 4, 4) and gray.classes == ["class_0", "class_1", "class_2"]
-    np.testing.assert_allclose(gray.X, np.round(X * 255) / 255, atol=1e-6)
-    np.testing.assert_array_equal(gray.y, y)
-    _save_images(tmp_path / "rgb", X, y, mode="RGB")
-    rgb = load_image_folder(tmp_path / "rgb", "8", "auto")
-    assert rgb.X.shape == (30, 3, 8, 8)
-    assert load_image_folder(tmp_path / "rgb", "2x3", "gray").X.shape == (30, 1, 2, 3)
     argv = ["rank", str(tmp_path / "gray"), "--zoo", f"{zoo_file}:make_zoo", "--device", "cpu"]
-    code, payload, _ = run_json(main, argv, capsys)
+    code, payload, err = run_json(main, argv, capsys)
     assert code == 0 and payload["ranking"][0]["model"] == "keeps"
     assert payload["classes"] == ["class_0", "class_1", "class_2"]
+    assert "note:" not in err  # nothing converted: the zoo declares no input shape
+    # The library's scores on the images as skspider.zoo.read_task reads them.
+    images = read_task(tmp_path / "gray").metadata["inputs"]
+    task = make_task(_import(zoo_file).make_zoo(), images, y, device="cpu")
+    expected = TransferabilityRanker(LogME()).fit([task]).predict([task])[0]
+    assert _scores(payload) == pytest.approx(dict(zip(task.model_features, expected)))
+
+
+def test_images_are_converted_to_the_zoos_input_shape(glyph_folders, zoo_file, capsys):
+    # RGB 64x64 images for PTMs of 1x32x32 inputs: converted (luma, bilinear), with a note.
+    gray, rgb = glyph_folders
+    argv = ["--zoo", f"{zoo_file}:glyph_zoo", "--device", "cpu"]
+    code, direct, err = run_json(main, ["rank", str(gray), *argv], capsys)
+    assert code == 0 and "note:" not in err
+    code, converted, err = run_json(main, ["rank", str(rgb), *argv], capsys)
+    assert code == 0, err
+    note = [line for line in err.splitlines() if line.startswith("note:")]
+    assert len(note) == 1
+    assert "(1, 32, 32)" in note[0] and "24 RGB images to grayscale" in note[0]
+    assert "resized from 64x64 to 32x32 (bilinear)" in note[0]
+    assert [r["model"] for r in converted["ranking"]] == ["sharp", "dull"]
+    assert [r["model"] for r in direct["ranking"]] == ["sharp", "dull"]
+    # Bilinear down-sampling blurs the 2x2 blocks' edges a little: close, not equal.
+    assert _scores(converted) == pytest.approx(_scores(direct), rel=0.05)
+
+
+def test_explicit_color_and_size_are_kept(glyph_folders, zoo_file, tmp_path, capsys):
+    _, rgb = glyph_folders
+    argv = ["rank", str(rgb), "--zoo", f"{zoo_file}:glyph_zoo", "--device", "cpu"]
+    code, _, err = run_json(main, [*argv, "--image-size", "16"], capsys)
+    # 16x16 images reach PTMs that take 32x32 ones: their forward pass fails (exit 1).
+    assert code == 1 and "resized from 64x64 to 16x16" in err
+
+
+def test_a_shape_that_cannot_be_converted(glyph_folders, zoo_file, capsys):
+    argv = ["rank", str(glyph_folders[1]), "--zoo", f"{zoo_file}:four_channel_zoo"]
+    code, err = _error(argv, capsys)
+    assert code == 2 and "4-channel images" in err and "--color" in err
+
+
+def test_an_array_of_another_shape_than_the_zoos(zoo_file, tmp_path, capsys):
+    np.savez(tmp_path / "t.npz", X=np.zeros((6, 3, 64, 64), np.float32), y=np.arange(6) % 2)
+    argv = ["rank", str(tmp_path / "t.npz"), "--zoo", f"{zoo_file}:glyph_zoo"]
+    code, err = _error(argv, capsys)
+    assert code == 2 and "(3, 64, 64)" in err and "image folder" in err
 
 
 # -- a trained ranker ----------------------------------------------------------------------
@@ -267,8 +302,9 @@ def test_npy_without_labels(raw_task, tmp_path, capsys):
     assert code == 2 and "--labels" in err
 
 
-def test_npy_labels_of_wrong_length(raw_task, tmp_path, capsys):
-    code, err = _error(_npy_argv(tmp_path, raw_task[0], raw_task[1][:-1]), capsys)
+def test_npy_labels_of_wrong_length(raw_task, zoo_file, tmp_path, capsys):
+    argv = [*_npy_argv(tmp_path, raw_task[0], raw_task[1][:-1]), "--zoo", f"{zoo_file}:make_zoo"]
+    code, err = _error(argv, capsys)
     assert code == 2 and "X has 30 rows but y has 29 labels" in err
 
 
@@ -316,10 +352,11 @@ def test_missing_ranker_file(feature_task, tmp_path, capsys):
     assert code == 2 and "ranker file" in err and "not found" in err
 
 
-def test_corrupt_ranker_file(feature_task, tmp_path, capsys):
+def test_corrupt_ranker_file(tmp_path, capsys):
     (tmp_path / "r.joblib").write_bytes(b"not a pickle")
+    np.savez(tmp_path / "t.npz", y=np.arange(6) % 2, encoder=np.ones((6, 4)))
     code, err = _error(
-        ["rank", str(feature_task[0]), "--ranker", str(tmp_path / "r.joblib")], capsys
+        ["rank", str(tmp_path / "t.npz"), "--ranker", str(tmp_path / "r.joblib")], capsys
     )
     assert code == 2 and "cannot load the ranker file" in err
 
@@ -340,22 +377,33 @@ def test_bad_output_suffix(feature_task, capsys):
     assert code == 2 and ".json or .csv" in err
 
 
-def test_image_folder_errors(raw_task, tmp_path, capsys):
+def test_image_folder_errors(raw_task, zoo_file, tmp_path, capsys):
     from PIL import Image
 
     X, y = raw_task
+    zoo = ["--zoo", f"{zoo_file}:make_zoo"]
     _save_images(tmp_path / "imgs", X, y)
     Image.new("L", (5, 5)).save(tmp_path / "imgs" / "class_0" / "odd.png")
-    code, err = _error(["rank", str(tmp_path / "imgs")], capsys)
+    code, err = _error(["rank", str(tmp_path / "imgs"), *zoo], capsys)
     assert code == 2 and "images differ in size" in err and "--image-size" in err
     (tmp_path / "one" / "only").mkdir(parents=True)
-    code, err = _error(["rank", str(tmp_path / "one")], capsys)
+    code, err = _error(["rank", str(tmp_path / "one"), *zoo], capsys)
     assert code == 2 and "at least 2" in err
     (tmp_path / "imgs" / "class_1" / "broken.png").write_bytes(b"not a png")
-    code, err = _error(["rank", str(tmp_path / "imgs"), "--image-size", "4"], capsys)
+    code, err = _error(["rank", str(tmp_path / "imgs"), "--image-size", "4", *zoo], capsys)
     assert code == 2 and "cannot read image" in err
     code, err = _error(["rank", str(tmp_path / "imgs"), "--image-size", "0x4"], capsys)
     assert code == 2 and "--image-size must be" in err
+
+
+def test_image_folder_with_a_file_that_is_not_an_image(raw_task, zoo_file, tmp_path, capsys):
+    _save_images(tmp_path / "imgs", *raw_task)
+    (tmp_path / "imgs" / "class_1" / "notes.txt").write_text("taken on a rainy day")
+    (tmp_path / "imgs" / ".DS_Store").write_bytes(b"")  # hidden: skipped
+    argv = ["rank", str(tmp_path / "imgs"), "--zoo", f"{zoo_file}:make_zoo"]
+    code, err = _error(argv, capsys)
+    assert code == 2 and "not an image" in err and "'class_1/notes.txt'" in err
+    assert ".DS_Store" not in err
 
 
 def test_image_folder_without_pillow(raw_task, tmp_path, capsys, monkeypatch):

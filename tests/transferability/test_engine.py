@@ -259,6 +259,33 @@ def test_lookup_by_name_imports_neither_torch_nor_the_spider():
     assert out[1] == "[]"
 
 
+def test_list_estimators_is_what_get_estimator_accepts():
+    from skspider.transferability import (
+        BaseTransferabilityEstimator,
+        get_estimator,
+        list_estimators,
+    )
+
+    found = list_estimators()
+    assert {"LogME", "LEEP", "NCE", "OTCE", "EMMS"} <= set(found)
+    assert "TransferabilityRanker" not in found and "BaseTransferabilityEstimator" not in found
+    for name, cls in found.items():
+        assert issubclass(cls, BaseTransferabilityEstimator)
+        assert type(get_estimator(name)) is cls
+    found.clear()  # a new dict each call: the lookup is unchanged
+    assert "LogME" in list_estimators()
+
+
+def test_side_inputs_are_public():
+    from skspider.transferability import EMMS, OTCE, list_estimators
+
+    assert OTCE.side_inputs() == ("source_features", "source_labels") == OTCE().side_inputs()
+    assert EMMS.side_inputs() == ("label_embeddings",)
+    assert LogME.side_inputs() == ()
+    with_side = {n for n, cls in list_estimators().items() if cls.side_inputs()}
+    assert {"OTCE", "EMMS"} <= with_side and "LogME" not in with_side
+
+
 def test_side_data_only_for_estimators_that_declare_it():
     X, y = TASKS[0].get_model_features("a"), TASKS[0].y
     with pytest.raises(TypeError, match=r"LogME.fit got unexpected keyword arguments \['extra'\]"):

@@ -309,6 +309,23 @@ def test_subset_keeps_the_given_order():
     assert zoo.subset(["c", "a"]).names == ["c", "a"]
 
 
+def test_input_shape_is_declared_and_kept():
+    import copy
+    import pickle
+
+    zoo = ModelZoo({"a": make_cnn(), "b": make_cnn(1)}, input_shape=[3, 8, 8])
+    assert zoo.input_shape == (3, 8, 8) and "input_shape=(3, 8, 8)" in repr(zoo)
+    zoo.add("c", make_cnn(2))
+    for kept in (zoo, zoo.subset(["b"]), copy.copy(zoo), pickle.loads(pickle.dumps(zoo))):
+        assert kept.input_shape == (3, 8, 8)
+    assert ModelZoo().input_shape is None and repr(ModelZoo()) == "ModelZoo([])"
+    with pytest.raises(AttributeError):
+        zoo.input_shape = (1, 8, 8)  # read-only
+    for bad in [(3, 8), (3, 0, 8), (3.0, 8, 8), "3x8x8", (True, 8, 8)]:
+        with pytest.raises(ValueError, match="input_shape must be None or three positive"):
+            ModelZoo(input_shape=bad)
+
+
 def test_fingerprint_follows_the_weights():
     net = make_cnn()
     entry = ZooEntry("n", net)

@@ -305,7 +305,7 @@ def load_glyph_zoo(
     folder = Path(data_dir) if data_dir is not None else builtin_folder()
     manifest = check_folder(folder)
     ptms = torch.load(folder / "ptms.pt", map_location="cpu", weights_only=True)
-    zoo = ModelZoo([zoo_entry(rec, name) for name, rec in ptms.items()])
+    zoo = ModelZoo([zoo_entry(rec, name) for name, rec in ptms.items()], input_shape=(1, 32, 32))
     encoder = model_from_record(
         torch.load(folder / "encoder.pt", map_location="cpu", weights_only=True)
     )

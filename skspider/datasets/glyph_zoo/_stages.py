@@ -359,7 +359,10 @@ class Builder:
     def zoo(self):
         from ...zoo import ModelZoo
 
-        return ModelZoo([zoo_entry(self.ptm_record(s), s["name"]) for s in self.plan["zoo"]])
+        return ModelZoo(
+            [zoo_entry(self.ptm_record(s), s["name"]) for s in self.plan["zoo"]],
+            input_shape=(1, 32, 32),
+        )
 
     def encoder_model(self):
         return model_from_record(self.encoder_record())
