@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from skspider.datasets import load_glyph_zoo
+
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 # A stand-in with the interface of the authors' LogME.py (``LogME().fit(f, y) -> float``),
@@ -67,86 +69,97 @@ def test_bench_rankers_quick(tmp_path):
     assert (tmp_path / "r.json").exists()
 
 
-def test_glyph_zoo_probe_quick(tmp_path):
-    pytest.importorskip("matplotlib")
-    text = _run([BENCH / "glyph_zoo_probe.py", "--quick", "--threads", "1", "--json", "p.json"],
-                tmp_path)  # fmt: skip
-    assert "ceiling tau_w" in text and (tmp_path / "p.json").exists()
-
-
-def _script(name):
-    """A benchmark script imported in process (no second torch import, unlike _run)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.slow
 def test_zoo_benchmark_quick(glyph_zoo_tiny, tmp_path, capsys):
     import json
 
-    bench = _script("zoo_benchmark")
+    from skspider.benchmarks import run_benchmark
+
     out = tmp_path / "z.json"
     args = ["--data-dir", str(glyph_zoo_tiny / "out"), "--quick", "--threads", "1", "-q"]
     args += ["--estimators", "LogME", "LEEP", "OTCE", "--json", str(out)]
-    bench.main([*args, "--figure", str(tmp_path / "z.png")])
+    assert run_benchmark("zoo", [*args, "--figure", str(tmp_path / "z.png")]) == 0
     text = capsys.readouterr().out
-    assert "| ranker | mean tau_w |" in text and "seed-to-seed ceiling" in text
+    assert "| ranker | mean tau_w |" in text and "noise ceiling, 3 seeds" in text
     assert (tmp_path / "z.png").stat().st_size > 0
     result = json.loads(out.read_text())
-    rankers = result["rankers"]
-    expected = {"spider", "spider+rerank", "prior", "metadata", "ridge", "nearest", "LogME", "LEEP"}
+    rankers = result["summary"]
+    expected = {"spider", "spider+rerank", "prior", "proxy prior", "metadata", "ridge",
+                "nearest", "LogME", "LEEP"}  # fmt: skip
     assert expected == set(rankers)
     assert "side data" in result["skipped"]["OTCE"]
-    # LEEP cannot score the autoencoder (no source head): no pass for it, ranked last.
-    n_ptms, n_tasks = len(result["models"]), len(result["test_tasks"])
+    # LEEP cannot score the autoencoder (no source head): no pass for it.
+    n_ptms = len(load_glyph_zoo(glyph_zoo_tiny / "out").zoo)
     assert rankers["LogME"]["forward_passes"] == n_ptms
     assert rankers["LEEP"]["forward_passes"] == n_ptms - 1
-    assert rankers["LEEP"]["unscored"] == n_tasks and rankers["LogME"]["unscored"] == 0
-    assert rankers["spider"]["forward_passes"] == 0 and rankers["prior"]["forward_passes"] == 0
+    assert rankers["spider"]["forward_passes"] == 0 and rankers["spider"]["encoder_passes"] == 1
+    assert rankers["prior"]["forward_passes"] == 0 and rankers["prior"]["encoder_passes"] == 0
     for r in rankers.values():
         assert -1 <= r["tau_w"] <= 1 and r["top1_regret"] >= 0 and r["seconds"] > 0
-        assert r["cpu_seconds"] > 0
-        assert len(r["per_task_tau_w"]) == n_tasks
-    # A ranker needing the encoder pays for it; a fixed ranking does not.
-    assert rankers["spider"]["seconds"] > result["forward_passes"]["encoder_s_per_task"]
+        assert r["n_tasks"] == 2
+    # The ceiling of the quick run comes from its own two tasks only.
+    from skspider.datasets.glyph_zoo import noise_ceiling
+
+    data = load_glyph_zoo(glyph_zoo_tiny / "out")
+    names = result["tasks"]
+    own = noise_ceiling({s: t.loc[names] for s, t in data.truth_seeds.items()})
+    assert result["ceiling"] == pytest.approx(own)
     assert rankers["prior"]["seconds"] < rankers["spider"]["seconds"]
     assert result["machine"]["torch_threads"] == 1
 
 
 @pytest.mark.slow
-def test_zoo_benchmark_reranks_with_projections(glyph_zoo_tiny, tmp_path, capsys):
+def test_zoo_benchmark_reranks_with_the_validation_k(glyph_zoo_tiny, tmp_path, capsys):
     import json
 
-    bench = _script("zoo_benchmark")
+    from skspider.benchmarks import run_benchmark
+
     args = ["--data-dir", str(glyph_zoo_tiny / "out"), "--quick", "--estimators", "LogME", "-q"]
-    bench.main([*args, "--json", str(tmp_path / "auto.json")])
+    run_benchmark("zoo", [*args, "--json", str(tmp_path / "auto.json")])
     auto = json.loads((tmp_path / "auto.json").read_text())
-    # k is chosen on the validation tasks, among every candidate.
-    assert auto["rerank"]["k_chosen_on"] == "validation tasks"
-    assert set(map(int, auto["rerank"]["validation_tau_w_by_k"])) == {0, 1, 2, 3}
-    assert auto["rankers"]["spider+rerank"]["forward_passes"] == auto["rerank"]["k"]
-    bench.main([*args, "--k", "2", "--json", str(tmp_path / "k2.json")])
+    data = load_glyph_zoo(glyph_zoo_tiny / "out")
+    assert auto["notes"]["rerank_k"] == data.rerank["k"]
+    assert auto["notes"]["rerank_k_chosen_on"] == "validation tasks (build)"
+    assert auto["summary"]["spider+rerank"]["forward_passes"] == data.rerank["k"]
+    run_benchmark("zoo", [*args, "--k", "2", "--json", str(tmp_path / "k2.json")])
     fixed = json.loads((tmp_path / "k2.json").read_text())
-    rerank, spider = fixed["rankers"]["spider+rerank"], fixed["rankers"]["spider"]
-    assert rerank["forward_passes"] == 2
-    # Two PTM passes on top of Spider's own work.
-    assert rerank["seconds"] > fixed["forward_passes"]["encoder_s_per_task"]
-    assert "k = 2, given (--k)" in capsys.readouterr().out
-    assert spider["forward_passes"] == 0
+    assert fixed["summary"]["spider+rerank"]["forward_passes"] == 2
+    assert "k = 2, given." in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_zoo_benchmark_on_new_tasks(glyph_zoo_tiny, tmp_path):
+    from skspider.benchmarks import zoo_benchmark
+
+    data = load_glyph_zoo(glyph_zoo_tiny / "out")
+    result = zoo_benchmark(data, new_tasks=2, seed=5, estimators=("LogME",),
+                           work_dir=str(tmp_path / "work"))  # fmt: skip
+    assert result["which"].startswith("2 new tasks") and len(result["tasks"]) == 2
+    assert all(name.startswith("new5-") for name in result["tasks"])
+    assert not set(result["tasks"]) & {t.name for t in data.test_tasks}
+    # Their truth was fine-tuned here, with the build's seeds, and is cached.
+    runs = list((tmp_path / "work" / "records").glob("*.jsonl"))
+    n_runs = 2 * len(data.zoo) * len(data.truth_seeds)
+    assert len(runs[0].read_text().splitlines()) == n_runs
+    assert result["n_seeds"] == len(data.truth_seeds)
+    with pytest.raises(ValueError, match="build's own seed"):
+        data.new_tasks(1, random_state=0)
 
 
 @pytest.mark.slow
 def test_zoo_benchmark_skips_rerank_without_projections(glyph_zoo_tiny_general, tmp_path):
     import json
 
-    bench = _script("zoo_benchmark")
+    from skspider.benchmarks import run_benchmark
+
     args = ["--data-dir", str(glyph_zoo_tiny_general), "--quick", "--estimators", "LogME", "-q"]
-    bench.main([*args, "--json", str(tmp_path / "g.json")])
+    run_benchmark("zoo", [*args, "--json", str(tmp_path / "g.json")])
     result = json.loads((tmp_path / "g.json").read_text())
     # A ranker trained on general tokens only: re-ranking is skipped, and the output says why.
-    assert "spider+rerank" not in result["rankers"]
+    assert "spider+rerank" not in result["summary"]
     assert "no PTM-specific projections" in result["skipped"]["spider+rerank"]
+
+
+def test_build_script_is_the_command(tmp_path):
+    text = _run([BENCH / "build_glyph_zoo.py", "--help"], tmp_path)
+    assert "skspider build-zoo" in text or "build-zoo" in text

@@ -36,10 +36,12 @@ ALLOWED: dict[str, set[str]] = {
     "zoo": _BASE,
     "spider": _BASE,
     "dummy": _BASE,
-    "datasets": _BASE | _MIDDLE,
-    "utils": _BASE | _MIDDLE | {"datasets"},
+    "evaluation": _BASE | _MIDDLE,
+    "datasets": _BASE | _MIDDLE | {"evaluation"},
+    "utils": _BASE | _MIDDLE | {"evaluation", "datasets"},
     "plotting": _BASE | _MIDDLE,
-    "cli": _BASE | _MIDDLE | {"datasets", "plotting"},
+    "benchmarks": _BASE | _MIDDLE | {"evaluation", "datasets", "plotting"},
+    "cli": _BASE | _MIDDLE | {"evaluation", "datasets", "plotting", "benchmarks"},
 }
 
 # Top-level modules that are entry points, not layers: ``python -m skspider`` runs the CLI.

@@ -1,24 +1,11 @@
 """The paper-table benchmark: its --check passes, and it catches a wrong cell."""
 
-import importlib.util
-from pathlib import Path
-
-import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "paper_table.py"
+from skspider.benchmarks import check_paper_table, paper_table, run_benchmark
 
 
-@pytest.fixture(scope="module")
-def paper_table():
-    spec = importlib.util.spec_from_file_location("paper_table", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_check_passes_and_writes_json(paper_table, tmp_path, capsys):
+def test_check_passes_and_writes_json(tmp_path, capsys):
     out = tmp_path / "table.json"
-    assert paper_table.main(["--check", "--json", str(out)]) == 0
+    assert run_benchmark("paper-table", ["--check", "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "mean tau_w: 0.777" in text and "0.800" in text
     # The three errata cells are marked and explained next to "check passed".
@@ -28,15 +15,14 @@ def test_check_passes_and_writes_json(paper_table, tmp_path, capsys):
     assert out.exists()
 
 
-def test_check_flags_a_wrong_cell(paper_table):
+def test_check_flags_a_wrong_cell():
     from skspider.datasets import load_model_spider
 
     data = load_model_spider()
-    table = paper_table.compute_table(data)
-    expected = paper_table.expected_table(data, table)
-    assert paper_table.check(table, expected) == []
+    table, expected = paper_table(data)
+    assert check_paper_table(table, expected) == []
     table.loc["NCE", "DTD"] += 0.001
-    problems = paper_table.check(table, expected)
+    problems = check_paper_table(table, expected)
     assert len(problems) == 1 and "NCE / DTD" in problems[0]
     # The errata cells must equal the README's recomputed values, not the published ones.
     published = data.paper_tau_w.reindex(index=table.index, columns=table.columns)

@@ -252,9 +252,12 @@ def main(args: argparse.Namespace) -> int:
         work_dir=args.work, n_jobs=args.jobs, verbose=0 if args.quiet else 1,
     )  # fmt: skip
     m = result["machine"]
+    load = ""
+    if m["load_average_start"] is not None:
+        load = f", load average {m['load_average_start'][0]:.1f} -> {m['load_average_end'][0]:.1f}"
     print(
         f"## Glyph zoo: {result['which']}; {m['torch_threads']} torch thread(s) on "
-        f"{m['device']}, load average {m['load_average_start']} -> {m['load_average_end']}\n"
+        f"{m['device']}{load}\n"
     )
     print(markdown(result))
     if args.json:

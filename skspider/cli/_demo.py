@@ -4,8 +4,8 @@ protocol, beside LogME, the prior and the truth."""
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +18,8 @@ from ._common import (
     EXIT_FAILURE,
     EXIT_OK,
     CLIError,
+    check_device,
+    check_writable,
     format_table,
     print_json,
     save_figure,
@@ -105,14 +107,22 @@ def check_args(args: argparse.Namespace) -> dict:
     Returns what was read: the number of PTMs, the test tasks, the shipped re-ranking k.
     """
     if args.k is not None and args.k < 0:
-        raise CLIError(f"--k must be >= 0, got {args.k}.")
+        raise CLIError(f"--k must be 0 or more (the number of PTMs to re-rank), got {args.k}.")
     if args.data_dir is not None and not Path(args.data_dir).is_dir():
         raise CLIError(f"--data-dir {args.data_dir!r} is not a folder.")
+    if args.device != "cpu":
+        check_device(args.device)
     if args.figure is not None:
-        folder = Path(args.figure).resolve().parent
-        existing = next((p for p in (folder, *folder.parents) if p.exists()), None)
-        if existing is None or not os.access(existing, os.W_OK):
-            raise CLIError(f"--figure {args.figure!r}: its folder cannot be written.")
+        check_writable(args.figure, "--figure")
+    elif not args.no_figure:
+        try:  # the default figure is written only when matplotlib is installed
+            plotting = importlib.util.find_spec("matplotlib") is not None
+        except ValueError:  # matplotlib blocked (sys.modules entry None)
+            plotting = False
+        if plotting:
+            check_writable(
+                DEFAULT_FIGURE, "the figure", " Give --figure PATH elsewhere, or --no-figure."
+            )
     folder = _zoo_folder(args.data_dir)
     where = "the built-in zoo's" if args.data_dir is None else f"the zoo in {args.data_dir!r}:"
     try:
@@ -180,13 +190,13 @@ def _plot(path: str, models: list, scores: dict, labels: dict, truth: np.ndarray
 
     plt = import_pyplot("skspider demo")
     fig, axes = plt.subplots(
-        1, 2 * len(scores), figsize=(5.2 * len(scores), 6.0),
+        1, 2 * len(scores), figsize=(6.2 * len(scores), 6.5),
         gridspec_kw={"width_ratios": [3, 2] * len(scores)},
     )  # fmt: skip
     for i, (name, values) in enumerate(scores.items()):
         disp = RankingDisplay(
             values, models=models, truth=truth, score_name=labels[name],
-            truth_name="fine-tuned accuracy (truth)",
+            truth_name="fine-tuned\naccuracy (truth)",
         ).plot(ax=(axes[2 * i], axes[2 * i + 1]))  # fmt: skip
         disp.ax_.set_title(f"{name}: tau_w {disp.tau_w_:.3f}", fontsize=10)
     fig.suptitle(f"skspider demo: {task} (each ranker's order, best at the top)", y=1.0)
@@ -261,7 +271,9 @@ def run(args: argparse.Namespace) -> int:
         row.ranker: {
             "tau_w": row.tau_w,
             "top1_regret": row.top1_regret,
-            "top1": models[int(np.argmax(np.nan_to_num(scores[row.ranker].to_numpy()[0], nan=-np.inf)))],
+            "top1": models[
+                int(np.argmax(np.nan_to_num(scores[row.ranker].to_numpy()[0], nan=-np.inf)))
+            ],
             "seconds": row.seconds,
             "ptm_forward_passes": int(row.forward_passes),
             "encoder_passes": int(row.encoder_passes),
@@ -291,11 +303,12 @@ def run(args: argparse.Namespace) -> int:
         "explanation": EXPLAIN,
     }
     if figure is not None:
+        title = "Spider" if main_name == "spider" else f"Spider + re-rank (k={k})"
         labels = {
-            main_name: "Spider score (larger = ranked higher; no unit)",
-            "LogME": "LogME evidence per sample (larger = better)",
+            title: "Spider score\n(larger = ranked higher; no unit)",
+            "LogME": "LogME: log evidence per sample\n(larger = better)",
         }
-        _plot(figure, models, {main_name: spider, "LogME": logme}, labels, truth, task.name)
+        _plot(figure, models, {title: spider, "LogME": logme}, labels, truth, task.name)
     payload["figure"] = figure
     payload["seconds_total"] = time.perf_counter() - start
     if args.json:

@@ -71,13 +71,19 @@ def make_rankers(
     from ..transferability import TransferabilityRanker, get_estimator, list_estimators
 
     models = [str(m) for m in ranker.models_]
-    rankers: dict[str, Any] = {"spider": make_pipeline(TaskTokenizer(), FrozenEstimator(ranker))}
+    # A tokenizer only checks and records the width of the general features in fit.
+    width = [_skeleton(ranker.n_features_in_)]
+
+    def tokenizer(**params):
+        return TaskTokenizer(**params).fit(width)
+
+    rankers: dict[str, Any] = {"spider": make_pipeline(tokenizer(), FrozenEstimator(ranker))}
     skipped: dict[str, str] = {}
     if rerank_k is not None:
         if ranker.specific_widths_:
             rerank = RerankTransformer(FrozenEstimator(ranker), k=int(rerank_k))
             rankers["spider+rerank"] = make_pipeline(
-                TaskTokenizer(model_tokens=True),
+                tokenizer(model_tokens=True),
                 rerank.fit(list(train_tokens[:2]), train_labels.iloc[:2]),
             )
         else:
@@ -90,11 +96,9 @@ def make_rankers(
             rankers["metadata"] = MetadataRanker(metadata=metadata, column="n_params").fit(
                 train_tokens, train_labels
             )
-        rankers["ridge"] = make_pipeline(
-            TaskTokenizer(), RidgeRanker().fit(train_tokens, train_labels)
-        )
+        rankers["ridge"] = make_pipeline(tokenizer(), RidgeRanker().fit(train_tokens, train_labels))
         rankers["nearest"] = make_pipeline(
-            TaskTokenizer(), NearestTasksRanker().fit(train_tokens, train_labels)
+            tokenizer(), NearestTasksRanker().fit(train_tokens, train_labels)
         )
     names = sorted(list_estimators()) if estimators is None else list(estimators)
     skeleton = [_skeleton()]
@@ -111,8 +115,10 @@ def make_rankers(
     return rankers, skipped
 
 
-def _skeleton():
+def _skeleton(width: int | None = None):
     from ..base import Task
 
-    # TransferabilityRanker.fit reads the zoo's names from y; the task is only counted.
-    return Task(y=np.array([0, 1]))
+    # TransferabilityRanker.fit reads the zoo's names from y (the task is only counted); a
+    # TaskTokenizer the width of X.
+    X = None if width is None else np.zeros((2, width))
+    return Task(y=np.array([0, 1]), X=X)

@@ -137,13 +137,17 @@ class TauTimeDisplay:
         self.ceiling_line_ = None
         if self.ceiling is not None:
             ceiling = float(self.ceiling)
-            self.ceiling_line_ = ax.axhline(ceiling, color="C3", linestyle="--", label="ceiling")
+            self.ceiling_line_ = ax.axhline(
+                ceiling, color="C3", linestyle="--", label="ceiling (the truth's own noise)"
+            )
             ax.legend(loc="lower right")
         ax.set_xscale("log")
         ax.margins(x=0.15)  # room for the names beside the outermost points
-        ax.set_xlabel("seconds per task (log scale)")
-        ax.set_ylabel("mean tau_w")
+        ax.set_xlabel("seconds per task, log scale (lower is better)")
+        ax.set_ylabel("mean tau_w (higher is better)")
         self.ax_, self.figure_ = ax, ax.figure
+        if self.annotations_:
+            _separate(self.annotations_, ax)
         return self
 
     @classmethod
@@ -210,3 +214,24 @@ class TauTimeDisplay:
             tau_w_err=None if err_col is None else frame[err_col],
             ceiling=ceiling,
         ).plot(ax=ax, annotate=annotate)
+
+
+def _separate(annotations: list, ax: Any) -> None:
+    """Move labels down, one text height at a time, until none overlaps another (points
+    that nearly coincide, such as two task-blind rankers, would print their names on top
+    of each other)."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    points_per_pixel = 72.0 / fig.dpi
+    placed: list = []
+    # Top first, so labels move away from the ones above them.
+    for ann in sorted(annotations, key=lambda a: -a.xy[1]):
+        for _ in range(len(annotations) + 1):
+            box = ann.get_window_extent(renderer)
+            clash = [b for b in placed if box.overlaps(b)]
+            if not clash:
+                break
+            dy = (box.y1 - min(b.y0 for b in clash) + 1.0) * points_per_pixel
+            x, y = ann.xyann
+            ann.xyann = (x, y - dy)
+        placed.append(ann.get_window_extent(renderer))

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from .._sklearn_compat import Interval, StrOptions, validate_params
 from ..base import Task
 from ._scan import TaskContents, scan_task
 

@@ -98,7 +98,14 @@ CASES = {
     ],
     "benchmark": [
         (["benchmark", "nope"], "unknown benchmark 'nope'"),
-        (["benchmark", "--benchmarks-dir", "{root}/absent", "--list"], "benchmarks/ not found"),
+        (["benchmark", "zoo", "--n-tasks", "0"], "--n-tasks must be at least 1"),
+        (["benchmark", "zoo", "--data-dir", "{root}/absent"], "is not a folder"),
+    ],
+    "build-zoo": [
+        (["build-zoo", "--jobs", "0"], "--jobs must be at least 1"),
+        (["build-zoo", "--reuse", "{root}/empty"], "is not a built zoo"),
+        (["build-zoo", "--out", "{root}/features.npz"], "is not a folder"),
+        (["build-zoo", "--mode", "huge"], "invalid choice"),
     ],
 }
 

@@ -50,10 +50,10 @@ def zoo_dir(glyph_zoo_tiny):
 @pytest.mark.slow
 def test_demo_ranks_the_first_test_task(zoo_dir, tmp_path, capsys):
     figure = tmp_path / "fig" / "demo.png"
-    code, payload, _ = run_json(main, ["demo", "--data-dir", zoo_dir, "--figure", str(figure)],
-                                capsys)  # fmt: skip
+    argv = ["demo", "--data-dir", zoo_dir, "--figure", str(figure), "--k", "0"]
+    code, payload, _ = run_json(main, argv, capsys)
     assert code == 0
-    data = datasets.load_glyph_zoo(zoo_dir, with_features=False)
+    data = datasets.load_glyph_zoo(zoo_dir)
     assert payload["task"] == data.test_tasks[0].name
     names = list(data.zoo.names)
     rows = payload["ranking"]
@@ -68,24 +68,31 @@ def test_demo_ranks_the_first_test_task(zoo_dir, tmp_path, capsys):
 
     scores = {r["ptm"]: r["spider_score"] for r in rows}
     expected = weighted_tau(truth[names].to_numpy(), np.array([scores[n] for n in names]))
-    assert payload["spider"]["tau_w"] == pytest.approx(expected)
-    assert payload["spider"]["ptm_forward_passes"] == 0
-    assert payload["logme"]["ptm_forward_passes"] == len(names)
-    assert payload["spider"]["seconds"]["encoder_pass"] > 0
-    assert payload["spider"]["seconds"]["ptm_passes"] == 0
-    assert payload["logme"]["seconds"]["ptm_passes"] > 0
+    on = payload["on_this_task"]
+    assert on["spider"]["tau_w"] == pytest.approx(expected)
+    assert set(on) == {"spider", "LogME", "prior"}  # k=0: no re-ranking row
+    # Counted by the loader that ran them: the encoder for Spider, every PTM for LogME.
+    assert on["spider"]["ptm_forward_passes"] == 0 and on["spider"]["encoder_passes"] == 1
+    assert on["LogME"]["ptm_forward_passes"] == len(names) and on["LogME"]["encoder_passes"] == 0
+    assert on["prior"]["ptm_forward_passes"] == 0 and on["prior"]["encoder_passes"] == 0
+    assert on["LogME"]["seconds"] > on["prior"]["seconds"]
+    over = payload["over_all_test_tasks"]
+    assert over["n_tasks"] == len(data.test_tasks) and "spider" in over["rankers"]
+    assert "tau_w" in payload["explanation"] and "regret" in payload["explanation"]
     assert payload["figure"] == str(figure) and figure.stat().st_size > 0
 
 
 @pytest.mark.slow
 def test_demo_table_and_default_figure(zoo_dir, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    task = datasets.load_glyph_zoo(zoo_dir, with_features=False).test_tasks[-1].name
+    task = datasets.load_glyph_zoo(zoo_dir).test_tasks[-1].name
     assert main(["demo", "--data-dir", zoo_dir, "--task", task]) == 0
     out = capsys.readouterr().out
     assert f"task {task}" in out
     assert "rank  ptm" in out and "logme_rank" in out
-    assert "Spider (k=0): tau_w" in out and "LogME:" in out
+    assert "Spider (k=0)" in out and "LogME" in out and "prior (leaderboard)" in out
+    assert "over all 2 test tasks" in out and "noise ceiling" in out
+    assert "tau_w: weighted Kendall tau" in out
     assert (tmp_path / "skspider-demo.png").exists() and "wrote" in out
 
 
@@ -98,12 +105,12 @@ def test_demo_no_figure(zoo_dir, tmp_path, capsys, monkeypatch):
 
 @pytest.mark.slow
 def test_demo_without_matplotlib(zoo_dir, tmp_path, capsys, monkeypatch):
-    from skspider.plotting import _base
+    from skspider import plotting
 
     def no_pyplot(caller):
         raise ImportError(f"{caller} needs matplotlib")
 
-    monkeypatch.setattr(_base, "import_pyplot", no_pyplot)
+    monkeypatch.setattr(plotting._base, "import_pyplot", no_pyplot)
     monkeypatch.chdir(tmp_path)
     assert main(["demo", "--data-dir", zoo_dir]) == 0  # the default figure is skipped
     assert "no figure: matplotlib is not installed" in capsys.readouterr().out
@@ -114,7 +121,7 @@ def test_demo_without_matplotlib(zoo_dir, tmp_path, capsys, monkeypatch):
 
 @pytest.mark.slow
 def test_demo_unknown_task_lists_the_test_tasks(zoo_dir, capsys):
-    data = datasets.load_glyph_zoo(zoo_dir, with_features=False)
+    data = datasets.load_glyph_zoo(zoo_dir)
     code, payload, err = run_json(main, ["demo", "--data-dir", zoo_dir, "--task", "nope"], capsys)
     assert code == 2 and "unknown task 'nope'" in err
     assert all(t.name in payload["error"] for t in data.test_tasks)
@@ -124,9 +131,10 @@ def test_demo_unknown_task_lists_the_test_tasks(zoo_dir, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("k", ["-1", "4"])
-def test_demo_k_out_of_range(zoo_dir, k, capsys):
-    assert main(["demo", "--data-dir", zoo_dir, "--k", k, "--no-figure"]) == 2
+def test_demo_k_out_of_range(zoo_dir, capsys):
+    assert main(["demo", "--data-dir", zoo_dir, "--k", "-1", "--no-figure"]) == 2
+    assert "--k must be" in capsys.readouterr().err
+    assert main(["demo", "--data-dir", zoo_dir, "--k", "4", "--no-figure"]) == 2
     assert "--k must be between 0 and the zoo's 3 PTMs" in capsys.readouterr().err
 
 
@@ -141,11 +149,14 @@ def test_demo_k_without_projections_says_so(glyph_zoo_tiny_general, capsys):
 def test_demo_reranks_top_k(zoo_dir, capsys):
     argv = ["demo", "--data-dir", zoo_dir, "--k", "2", "--no-figure"]
     code, payload, _ = run_json(main, argv, capsys)
-    assert code == 0 and payload["k"] == 2
-    spider = payload["spider"]
-    assert spider["ptm_forward_passes"] == 2 and len(payload["reranked"]) == 2
-    assert spider["seconds"]["ptm_passes"] > 0
-    assert spider["seconds"]["ptm_passes"] < payload["logme"]["seconds"]["ptm_passes"]
+    assert code == 0 and payload["k"] == 2 and payload["k_chosen_on"] == "given (--k)"
+    on = payload["on_this_task"]
+    # The two PTMs re-scored are the only PTM passes the re-ranker read.
+    assert on["spider+rerank"]["ptm_forward_passes"] == 2
+    assert on["spider+rerank"]["seconds"] < on["LogME"]["seconds"]
+    code, payload, _ = run_json(main, ["demo", "--data-dir", zoo_dir, "--no-figure"], capsys)
+    data = datasets.load_glyph_zoo(zoo_dir)
+    assert payload["k"] == data.rerank["k"] and payload["k_chosen_on"] == "validation tasks"
 
 
 @pytest.mark.slow
@@ -155,7 +166,7 @@ def test_demo_damaged_zoo(glyph_zoo_tiny, tmp_path, capsys):
     copy = tmp_path / "copy"
     shutil.copytree(glyph_zoo_tiny / "out", copy)
     manifest = json.loads((copy / "manifest.json").read_text())
-    manifest["checksums"]["ranker.joblib"] = "0" * 64
+    manifest["checksums"]["ranker.pt"] = "0" * 64
     (copy / "manifest.json").write_text(json.dumps(manifest))
     assert main(["demo", "--data-dir", str(copy), "--no-figure"]) == 2
     assert "damaged" in capsys.readouterr().err

@@ -126,7 +126,11 @@ def evaluate_shipped(builder, ranker, info: dict, key: str) -> dict:
     for d in builder.definitions(("test",)):
         arrays = builder.task_arrays(d)
         tasks.append(
-            Task(y=arrays["y"].astype(np.int64), name=d["name"], metadata={"images": arrays["images"]})
+            Task(
+                y=arrays["y"].astype(np.int64),
+                name=d["name"],
+                metadata={"images": arrays["images"]},
+            )
         )
     loader = FeatureLoader(
         builder.zoo(), builder.encoder_model(), encoder_layer="head", device=builder.device
