@@ -313,40 +313,36 @@ def _load(args: argparse.Namespace) -> tuple[Any, Any, dict]:
 
 
 # -- per-PTM arrays ------------------------------------------------------------------------
-class _Extractor:
-    """Per-PTM arrays of the task's raw inputs, extracted on first use and counted."""
+def _loader(zoo: Any, args: argparse.Namespace):
+    """The counting loader of the evaluation protocol over the zoo: every PTM's pass runs
+    when first read, once, and is counted."""
+    from ..zoo import FeatureLoader
 
-    def __init__(self, zoo: Any, X: Any, args: argparse.Namespace):
-        self.zoo, self.X, self.args = zoo, X, args
-        self.done: dict[str, Any] = {}
-
-    def __call__(self, model: str):
-        if model not in self.done:
-            from ..zoo import extract_features
-
-            self.done[model] = extract_features(
-                self.zoo[model],
-                self.X,
-                batch_size=self.args.batch_size,
-                device=self.args.device,
-                verbose=self.args.verbose,
-            )
-        return self.done[model]
-
-    def loader(self, model: str):
-        return lambda: self(model).features
+    return FeatureLoader(zoo, device=args.device, batch_size=args.batch_size)
 
 
-def _ptm_arrays(task: Any, zoo: Any, args: argparse.Namespace) -> tuple[dict, dict, list[str]]:
-    """Features and probabilities of every PTM (extracted now when the task has raw inputs)."""
+def _ptm_arrays(task: Any, zoo: Any, args: argparse.Namespace) -> tuple[dict, dict, list, Any]:
+    """Features and probabilities of every PTM: the task's own, or lazy passes of the
+    zoo's counting loader over its raw inputs (returned too; None without a zoo)."""
     if zoo is None:  # check_args made sure: the task holds per-PTM arrays
         features, probas = task.model_features or {}, task.model_probas or {}
-        return features, probas, list(dict.fromkeys([*features, *probas]))
-    extract = _Extractor(zoo, task.metadata["inputs"], args)
-    out = {m: extract(m) for m in zoo.names}
-    features = {m: r.features for m, r in out.items()}
-    probas = {m: r.probas for m, r in out.items() if r.probas is not None}
-    return features, probas, zoo.names
+        return features, probas, list(dict.fromkeys([*features, *probas])), None
+    loader = _loader(zoo, args)
+    lazy = loader.task(task.metadata["inputs"], task.y, name=task.name)
+    return dict(lazy.model_features), dict(lazy.model_probas or {}), zoo.names, loader
+
+
+def _counted(loader: Any, work) -> tuple[Any, int, dict]:
+    """``work()``, the number of PTM passes it read from ``loader`` (0 without one), and
+    its seconds: the passes apart from the scoring."""
+    start = time.perf_counter()
+    if loader is None:
+        result = work()
+        return result, 0, {"ptm_passes": 0.0, "score": time.perf_counter() - start}
+    with loader.count() as ledger:
+        result = work()
+    total, inside = time.perf_counter() - start, float(ledger.inside_seconds[0])
+    return result, ledger.n_passes(), {"ptm_passes": inside, "score": total - inside}
 
 
 # -- the two ways of scoring ----------------------------------------------------------------
@@ -356,25 +352,22 @@ def _score_with_method(task: Any, zoo: Any, args: argparse.Namespace) -> dict:
 
     estimator = resolve_method(args.method or "logme")
     name = type(estimator).__name__
-    start = time.perf_counter()
-    features, probas, models = _ptm_arrays(task, zoo, args)
-    arrays_seconds = time.perf_counter() - start
+    features, probas, models, loader = _ptm_arrays(task, zoo, args)
     kind = estimator.input_kind
     usable = features if kind == "features" else probas
     if not usable:
         what = "features" if kind == "features" else "source-class probabilities (probas/<model>)"
         raise CLIError(f"{name} needs the PTMs' {what}, and the task gives none for any PTM.")
-    start = time.perf_counter()
     t = Task(y=task.y, model_features=features, model_probas=probas, name=task.name)
     ranker = TransferabilityRanker(estimator).fit([t])
-    scores = ranker.predict([t])[0]
+    scores, passes, seconds = _counted(loader, lambda: ranker.predict([t])[0])
     return {
         "scorer": name,
         "models": list(ranker.models_),
         "scores": scores,
         "unscored": [m for m in models if m not in usable],
-        "ptm_forward_passes": 0 if zoo is None else len(models),
-        "seconds": {"ptm_features": arrays_seconds, "score": time.perf_counter() - start},
+        "ptm_forward_passes": passes,
+        "seconds": seconds,
     }
 
 
@@ -407,31 +400,30 @@ def _score_with_ranker(task: Any, zoo: Any, args: argparse.Namespace) -> dict:
     start = time.perf_counter()
     encoder = _general_features(task, args)
     encoder_seconds = time.perf_counter() - start
-    # PTM features only for re-ranking, extracted lazily: only the PTMs read get a pass.
-    extract = None
+    # PTM features only for re-ranking, through the counting loader: only the PTMs read
+    # get a pass.
+    loader = None
     model_features = task.model_features
     if zoo is not None:
-        extract = _Extractor(zoo, task.metadata["inputs"], args)
-        model_features = {m: extract.loader(m) for m in zoo.names}
-    start = time.perf_counter()
+        loader = _loader(zoo, args)
+        model_features = loader.task(task.metadata["inputs"], task.y).model_features
     t = Task(y=task.y, X=encoder, model_features=model_features, name=task.name)
     if not hasattr(ranker, "steps"):
         if encoder is not None:
             t = TaskTokenizer(model_tokens=True).fit_transform([t])[0]
         if task.tokens is not None:
             t = dataclasses.replace(t, tokens=task.tokens)
-    scores = np.asarray(ranker.predict([t]))[0]
+    scores, passes, seconds = _counted(loader, lambda: np.asarray(ranker.predict([t]))[0])
     models = getattr(final, "models_", None)
     if models is None:
         models = np.arange(scores.shape[0])
-    passes = 0 if extract is None else len(extract.done)
     return {
         "scorer": f"{type(final).__name__} ({args.ranker})",
         "models": [m.item() if isinstance(m, np.generic) else m for m in models],
         "scores": scores,
         "unscored": [],
         "ptm_forward_passes": passes,
-        "seconds": {"general_features": encoder_seconds, "score": time.perf_counter() - start},
+        "seconds": {"general_features": encoder_seconds, **seconds},
     }
 
 

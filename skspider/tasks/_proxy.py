@@ -157,7 +157,7 @@ def aggregate_scores(
 )
 def proxy_ranks(
     tasks: Sequence[Any],
-    estimators: Any = ("LogME", "LEEP", "NCE", "HScore"),
+    estimators: Any = ("LogME", "PARC"),
     *,
     models: Sequence[str] | None = None,
     normalize: Literal["rank", "zscore", "minmax", "none"] = "rank",
@@ -194,10 +194,14 @@ def proxy_ranks(
     ----------
     tasks : sequence of Task
         Tasks with labels ``y`` and per-PTM features and/or probabilities.
-    estimators : sequence or dict, default=("LogME", "LEEP", "NCE", "HScore")
+    estimators : sequence or dict, default=("LogME", "PARC")
         Transferability estimators: class names of `skspider.transferability` (resolved when
         called, case-insensitively, default parameters) or instances; a dict maps labels to
-        them.
+        them. The default is the pair that agreed best with fine-tuning on the glyph zoo's
+        validation tasks (its report, ``estimator_tau_w``, gives each estimator's agreement;
+        LEEP and NCE cannot score a PTM without a source head, and agreed worst). `PARC`
+        subsamples tasks larger than its ``max_samples`` (its cost grows with the square of
+        the task size).
     models : sequence of str, default=None
         PTMs to rank, in column order. None: every PTM with features or probabilities in
         any task, in order of appearance. A PTM a task lacks is NaN there.

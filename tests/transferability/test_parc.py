@@ -53,3 +53,24 @@ def test_reproducible_without_a_seed_and_uses_the_exact_pca():
     iu = np.triu_indices(600, 1)
     expected = stats.spearmanr(1 - np.corrcoef(Z)[iu], (y[iu[0]] != y[iu[1]]) * 4 / 3).statistic
     assert first == pytest.approx(expected, rel=1e-8)
+
+
+def test_large_tasks_are_subsampled_by_class():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], [300, 200, 100])
+    X = rng.normal(size=(600, 6)) + 2.0 * y[:, None]
+    full = PARC(max_samples=None).fit(X, y).score_
+    sub = PARC(max_samples=120, random_state=0).fit(X, y).score_
+    assert sub == PARC(max_samples=120, random_state=0).fit(X, y).score_  # seeded
+    assert sub != PARC(max_samples=120, random_state=1).fit(X, y).score_
+    assert abs(sub - full) < 0.05  # the same separation, on a fifth of the samples
+    # Below max_samples nothing is drawn: the score is the full one whatever the seed.
+    assert PARC(max_samples=600, random_state=3).fit(X, y).score_ == full
+
+
+def test_subsample_keeps_every_class():
+    from skspider.transferability import PARC as Parc
+
+    y = np.repeat([0, 1], [999, 1])
+    X = np.random.default_rng(1).normal(size=(1000, 4))
+    Parc(max_samples=50, random_state=0).fit(X, y)  # the rare class survives: no error

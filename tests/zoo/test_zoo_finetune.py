@@ -92,3 +92,29 @@ def test_bad_inputs():
     bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         finetune_accuracy(_net(), bad[:20], y[:20], X[20:], y[20:], device="cpu")
+
+
+def test_max_steps_caps_the_optimiser_steps():
+    X, y = _data(160)
+    steps = []
+
+    class Counting(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = _net()
+
+        def forward(self, x):
+            if self.training:
+                steps.append(len(x))
+            return self.net(x)
+
+    kw = dict(lr=1e-2, epochs=5, batch_size=20, device="cpu", random_state=0)
+    finetune_accuracy(Counting(), X[:100], y[:100], X[100:], y[100:], **kw)
+    assert len(steps) == 5 * 5  # 5 epochs of 5 equal batches
+    steps.clear()
+    finetune_accuracy(Counting(), X[:100], y[:100], X[100:], y[100:], max_steps=7, **kw)
+    assert len(steps) == 7 and sum(steps) == 7 * 20  # stops part-way through the 2nd epoch
+    # A budget the epochs never reach changes nothing: the same draws, the same result.
+    a = finetune_accuracy(_net(), X[:100], y[:100], X[100:], y[100:], **kw)
+    b = finetune_accuracy(_net(), X[:100], y[:100], X[100:], y[100:], max_steps=1000, **kw)
+    assert a == b
