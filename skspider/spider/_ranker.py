@@ -558,7 +558,8 @@ class SpiderRanker(BaseRanker):
 
         auto = self.prior and self.shrinkage == "auto"
         train, valid = np.arange(len(sets)), np.array([], dtype=np.int64)
-        if self.early_stopping or auto:
+        # A single task cannot be split: auto shrinkage then keeps the prior (warned below).
+        if self.early_stopping or (auto and len(sets) >= 2):
             train, valid = split_tasks(
                 len(sets),
                 self.validation_fraction,
@@ -649,6 +650,8 @@ class SpiderRanker(BaseRanker):
             self.best_epoch_ = best["epoch"]
         elif auto:
             scores = self._validation_scores(valid_sets, valid_Y, prior_train, alphas)
+        if auto and not len(valid):
+            scores = dict.fromkeys(alphas, float("nan"))
         module.eval()
         self._cache_terms()  # the weights changed
         self.prior_, self.shrinkage_, self.shrinkage_scores_ = None, 1.0, {}
@@ -661,7 +664,8 @@ class SpiderRanker(BaseRanker):
                 if not np.isfinite(list(scores.values())).any():
                     warnings.warn(
                         "shrinkage='auto': no held-out task has two known labels to compare "
-                        "the shrinkages on; the network's part is set to 0 (the prior alone).",
+                        "the shrinkages on (one training task cannot be split); the network's "
+                        "part is set to 0 (the prior alone).",
                         UserWarning,
                         stacklevel=3,
                     )

@@ -170,3 +170,9 @@ def test_a_pickle_from_before_the_prior_loads_as_the_network_alone(make_tasks):
     old.__setstate__(pickle.loads(pickle.dumps(state)))
     assert old.get_params()["prior"] is False
     np.testing.assert_array_equal(old.predict(X), ranker.predict(X))
+
+
+def test_a_single_training_task_keeps_the_prior_with_a_warning():
+    with pytest.warns(UserWarning, match="one training task cannot be split"):
+        ranker = SpiderRanker(**FAST).fit(np.ones((1, 2)), np.array([[1.0, 2.0, 3.0]]))
+    assert ranker.shrinkage_ == 0.0 and list(ranker.predict_rank(np.ones((1, 2)))[0]) == [3, 2, 1]
