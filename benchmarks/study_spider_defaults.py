@@ -129,7 +129,7 @@ def stage_prior(args, log, config):
     base = {k: v for k, v in base.items() if k not in ("device", "random_state", "verbose")}
     for name in args.settings:
         strength, form = SETTINGS[name]
-        p = _problem(SEED0, args.n_train, args.n_valid, n_models=args.n_models,
+        p = _problem(args.problem_seed, args.n_train, args.n_valid, n_models=args.n_models,
                      interaction=strength, interaction_form=form)  # fmt: skip
         baselines = _baselines(p)
         log(f"prior {name}: baselines {baselines}")
@@ -296,6 +296,8 @@ def main(argv=None):
         help="variants of the prior stage (one change from --config each)",
     )
     parser.add_argument("--n-models", type=int, default=20, help="PTMs of the prior stage")
+    parser.add_argument("--problem-seed", type=int, default=SEED0,
+                        help=f"generator seed of the prior stage (>= {SEED0})")  # fmt: skip
     parser.add_argument("--forms", nargs="*", default=["linear", "set_max"])
     parser.add_argument("--d-model", nargs="*", type=int, default=[32, 64, 128, 256])
     parser.add_argument("--lr", nargs="*", type=float, default=[1e-3, 3e-3, 1e-2])
@@ -310,6 +312,8 @@ def main(argv=None):
     parser.add_argument("--n-valid", type=int, default=50)
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     args = parser.parse_args(argv)
+    if args.problem_seed < SEED0:
+        parser.error(f"--problem-seed must be >= {SEED0}: lower seeds are bench_rankers.py's")
     torch.set_num_threads(args.threads)
     if args.quick:
         args.d_model, args.lr, args.max_iter = [8], [1e-2], [10]
