@@ -1,5 +1,5 @@
-"""The study that chose `SpiderRanker`'s defaults (d_model, lr, max_iter) and the re-ranking
-default of `RerankTransformer` (issue 10), on synthetic problems with a known truth.
+"""The study that chose `SpiderRanker`'s defaults (d_model, lr, max_iter, the task-blind term)
+and the re-ranking default of `RerankTransformer`, on synthetic problems with a known truth.
 
 Every problem comes from `skspider.datasets.make_ranking_problem` with seeds 1000 and up,
 never the seeds of ``benchmarks/bench_rankers.py`` (0, 1, 2): the defaults are chosen on
@@ -10,6 +10,14 @@ on the mean token and the nearest-training-tasks ranker are scored on the same t
 
 Stages (``--stages``):
 
+* ``prior``: the ranker with its task-blind term (``prior=True``), on every setting of
+  ``benchmarks/bench_rankers.py`` (no interaction; a weak 0.5 and a strong 1.25 interaction
+  of each form), 200 training tasks x 20 PTMs x 64-d: a base configuration (``--config``,
+  default: the class defaults) and the variants of ``--variants`` (one change each:
+  ``max_iter``, ``lr``, ``d_model``, ``dropout``, ``weight_decay``, ``head``,
+  ``validation_fraction``, no shrinkage, no prior). Each row also gives the training tasks'
+  tau_w against their proxy ranks (how closely the ranker fits what it learnt from) and the
+  shrinkage ``alpha`` chosen.
 * ``grid``: 200 training tasks x 20 PTMs x 64-d tokens, strong interaction (1.0) of both
   forms (``linear`` in the mean token, ``set_max`` in the set of class tokens); every
   combination of ``--head``, ``--d-model``, ``--lr`` and ``--max-iter``.
@@ -64,7 +72,7 @@ def _baselines(p):
     return out
 
 
-def _spider(p, params, seed):
+def _spider(p, params, seed, train_score=False):
     X, Y = p["train"]
     Xv, truth = p["valid"]
     tic, cpu = time.perf_counter(), time.process_time()
@@ -72,12 +80,66 @@ def _spider(p, params, seed):
         ranker = SpiderRanker(**params, device="cpu", random_state=seed).fit(X, Y)
     except ValueError as exc:  # a diverged configuration is a result too
         return {"tau_w": float("nan"), "error": str(exc)[:120]}
-    return {
+    out = {
         "tau_w": float(ranker.score(Xv, truth)),
         "fit_s": time.perf_counter() - tic,
         "cpu_s": time.process_time() - cpu,
         "n_epochs": ranker.n_epochs_,
     }
+    if getattr(ranker, "prior_", None) is not None:
+        out["shrinkage"] = ranker.shrinkage_
+    if train_score:  # how closely it fits the proxy ranks it learnt from
+        out["train_tau_w"] = float(ranker.score(X, Y))
+    return out
+
+
+# The settings of benchmarks/bench_rankers.py (its PTM-specific one is the rerank stage's).
+SETTINGS = {
+    "none": (0.0, "linear"),
+    "linear weak": (0.5, "linear"),
+    "linear strong": (1.25, "linear"),
+    "set_max weak": (0.5, "set_max"),
+    "set_max strong": (1.25, "set_max"),
+}
+# One change each from the base configuration.
+VARIANTS = {
+    "base": {},
+    "max_iter=100": {"max_iter": 100},
+    "max_iter=300": {"max_iter": 300},
+    "max_iter=500": {"max_iter": 500},
+    "max_iter=2000": {"max_iter": 2000},
+    "lr=1e-3": {"lr": 1e-3},
+    "lr=1e-2": {"lr": 1e-2},
+    "d_model=16": {"d_model": 16},
+    "d_model=64": {"d_model": 64},
+    "dropout=0": {"dropout": 0.0},
+    "dropout=0.3": {"dropout": 0.3},
+    "weight_decay=1e-3": {"weight_decay": 1e-3},
+    "weight_decay=1e-2": {"weight_decay": 1e-2},
+    "head=linear": {"head": "linear"},
+    "validation_fraction=0.2": {"validation_fraction": 0.2},
+    "shrinkage=1": {"shrinkage": 1.0},
+    "prior=False": {"prior": False},
+}
+
+
+def stage_prior(args, log, config):
+    rows = []
+    base = {**SpiderRanker().get_params(), **config}
+    base = {k: v for k, v in base.items() if k not in ("device", "random_state", "verbose")}
+    for name in args.settings:
+        strength, form = SETTINGS[name]
+        p = _problem(args.problem_seed, args.n_train, args.n_valid, n_models=args.n_models,
+                     interaction=strength, interaction_form=form)  # fmt: skip
+        baselines = _baselines(p)
+        log(f"prior {name}: baselines {baselines}")
+        for variant in args.variants:
+            params = {**base, **VARIANTS[variant]}
+            r = _spider(p, params, seed=0, train_score=True)
+            rows.append({"setting": name, "variant": variant, "params": params, **r,
+                         **baselines})  # fmt: skip
+            log(f"prior {name} {variant}: {r}")
+    return rows
 
 
 def stage_grid(args, log):
@@ -138,9 +200,53 @@ def stage_rerank(args, log, config):
     return rows
 
 
+def _prior_markdown(rows) -> list[str]:
+    settings = list(dict.fromkeys(r["setting"] for r in rows))
+    variants = list(dict.fromkeys(r["variant"] for r in rows))
+    cell = {(r["setting"], r["variant"]): r for r in rows}
+    lines = ["", "## With the task-blind term: one change at a time, every setting", ""]
+    lines.append("Mean tau_w on the validation tasks (the chosen shrinkage alpha in brackets), "
+                 "the mean over the settings, and the mean CPU seconds of a fit.")  # fmt: skip
+    lines.append("")
+    lines.append("| variant | " + " | ".join(settings) + " | mean | CPU s |")
+    lines.append("| --- " * (len(settings) + 3) + "|")
+    for v in variants:
+        cells, taus, cpus = [], [], []
+        for name in settings:
+            r = cell.get((name, v))
+            if r is None or r["tau_w"] != r["tau_w"]:  # NaN: diverged
+                cells.append("-")
+                continue
+            alpha = f" ({r['shrinkage']:g})" if "shrinkage" in r else ""
+            cells.append(f"{r['tau_w']:.3f}{alpha}")
+            taus.append(r["tau_w"])
+            cpus.append(r.get("cpu_s", float("nan")))
+        mean = f"{sum(taus) / len(taus):.3f}" if len(taus) == len(settings) else "-"
+        cpu = f"{sum(cpus) / len(cpus):.1f}" if cpus else "-"
+        lines.append(f"| {v} | " + " | ".join(cells) + f" | {mean} | {cpu} |")
+    for base in ("prior", "ridge", "nearest"):
+        values = [cell[(name, variants[0])][base] for name in settings]
+        lines.append(f"| *{base}* | " + " | ".join(f"{x:.3f}" for x in values)
+                     + f" | {sum(values) / len(values):.3f} | |")  # fmt: skip
+    lines += ["", "Training tasks' tau_w against their proxy ranks (the fit to what was learnt):",
+              "", "| variant | " + " | ".join(settings) + " |",
+              "| --- " * (len(settings) + 1) + "|"]  # fmt: skip
+    for v in variants:
+        cells = [
+            f"{cell[(name, v)]['train_tau_w']:.3f}"
+            if "train_tau_w" in cell.get((name, v), {})
+            else "-"
+            for name in settings
+        ]
+        lines.append(f"| {v} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _markdown(results) -> str:
     lines = ["# SpiderRanker defaults: the study", ""]
     lines.append(f"Machine: {results['machine']}. Command: `{results['command']}`.")
+    if "prior" in results:
+        lines += _prior_markdown(results["prior"])
     if "grid" in results:
         lines += ["", "## Grid (200 training tasks x 20 PTMs x 64-d, strong interaction)", ""]
         lines.append("| form | head | d_model | lr | max_iter | spider tau_w | prior | ridge "
@@ -178,8 +284,20 @@ def main(argv=None):
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--markdown", metavar="PATH", help="write the tables as markdown")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test)")
-    parser.add_argument("--stages", nargs="*", default=["grid", "sizes", "rerank"],
-                        choices=["grid", "sizes", "rerank"])  # fmt: skip
+    parser.add_argument("--stages", nargs="*", default=["prior", "rerank"],
+                        choices=["prior", "grid", "sizes", "rerank"])  # fmt: skip
+    parser.add_argument("--settings", nargs="*", default=list(SETTINGS), choices=SETTINGS,
+                        help="settings of the prior stage")  # fmt: skip
+    parser.add_argument(
+        "--variants",
+        nargs="*",
+        default=list(VARIANTS),
+        choices=VARIANTS,
+        help="variants of the prior stage (one change from --config each)",
+    )
+    parser.add_argument("--n-models", type=int, default=20, help="PTMs of the prior stage")
+    parser.add_argument("--problem-seed", type=int, default=SEED0,
+                        help=f"generator seed of the prior stage (>= {SEED0})")  # fmt: skip
     parser.add_argument("--forms", nargs="*", default=["linear", "set_max"])
     parser.add_argument("--d-model", nargs="*", type=int, default=[32, 64, 128, 256])
     parser.add_argument("--lr", nargs="*", type=float, default=[1e-3, 3e-3, 1e-2])
@@ -194,11 +312,15 @@ def main(argv=None):
     parser.add_argument("--n-valid", type=int, default=50)
     parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     args = parser.parse_args(argv)
+    if args.problem_seed < SEED0:
+        parser.error(f"--problem-seed must be >= {SEED0}: lower seeds are bench_rankers.py's")
     torch.set_num_threads(args.threads)
     if args.quick:
         args.d_model, args.lr, args.max_iter = [8], [1e-2], [10]
         args.n_train, args.n_valid, args.n_sizes, args.forms = 16, 8, 1, ["linear"]
         args.config = {"d_model": 8, "max_iter": 10, **args.config}
+        args.settings, args.n_models = ["none", "linear strong"], 5
+        args.variants = ["base", "max_iter=100", "prior=False"]
 
     def log(msg):
         print(msg, flush=True)
@@ -217,6 +339,8 @@ def main(argv=None):
             ]
         ),
     }
+    if "prior" in args.stages:
+        results["prior"] = stage_prior(args, log, args.config)
     if "grid" in args.stages:
         results["grid"] = stage_grid(args, log)
     if "sizes" in args.stages:

@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
     "transferability": _BASE,
     "tasks": _BASE | {"transferability"},
     "zoo": _BASE,
-    "spider": _BASE,
+    "spider": _BASE | {"transferability"},
     "dummy": _BASE,
     "evaluation": _BASE | _MIDDLE,
     "datasets": _BASE | _MIDDLE | {"evaluation"},

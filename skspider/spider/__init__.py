@@ -1,6 +1,7 @@
-"""Model Spider: the learned ranker of pre-trained models and its re-ranking stage."""
+"""Model Spider: the learned ranker of pre-trained models and its re-ranking stages."""
 
+from ._estimator_reranker import EstimatorReranker
 from ._ranker import SpiderRanker
 from ._rerank import RerankTransformer
 
-__all__ = ["RerankTransformer", "SpiderRanker"]
+__all__ = ["EstimatorReranker", "RerankTransformer", "SpiderRanker"]

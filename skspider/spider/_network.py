@@ -115,6 +115,11 @@ class SpiderNetwork(nn.Module):
     head : {"linear", "bilinear"}, default="linear"
         The read-out: the released shared ``Linear(d, 1)``, or that plus the per-PTM term
         ``(U p_m)^T LN(h_m)`` (see the module docstring).
+    zero_readout : bool, default=False
+        Start the read-out at zero (weight and bias of ``Linear(d, 1)``; ``U`` starts at
+        zero anyway), so the initial network scores every PTM 0 on every task: a residual
+        learned on top of a fixed per-PTM term starts from that term exactly. False: the
+        released initialisation.
     """
 
     def __init__(
@@ -126,11 +131,13 @@ class SpiderNetwork(nn.Module):
         specific_widths: Mapping[int, int] | None = None,
         generator: torch.Generator | None = None,
         head: str = "linear",
+        zero_readout: bool = False,
     ):
         super().__init__()
         if head not in ("linear", "bilinear"):
             raise ValueError(f"head must be 'linear' or 'bilinear', got {head!r}.")
         self.head_type = head
+        self.zero_readout = zero_readout
         self.n_features = n_features
         self.d_model = d_model
         self.dropout = dropout
@@ -172,6 +179,10 @@ class SpiderNetwork(nn.Module):
             if self.head_bilinear is not None:
                 # Zero: training starts from the linear head (and draws nothing more).
                 self.head_bilinear.zero_()
+            if self.zero_readout:
+                # After the draws above, so the other weights are those of the same seed.
+                self.head.weight.zero_()
+                self.head.bias.zero_()
 
     # -- pieces -----------------------------------------------------------------------------
     def _ov(self, x: torch.Tensor) -> torch.Tensor:

@@ -19,7 +19,8 @@ from .._sklearn_compat import Interval, StrOptions, fit_context, validate_params
 from ..base import BaseRanker, Task, check_performance_matrix
 from ..base._numeric import normalize_rows
 from ..base._validation import _is_task_sequence
-from ._loss import plackett_luce_order
+from ..metrics import mean_weighted_tau
+from ._loss import plackett_luce_order, plackett_luce_prior
 from ._network import SpiderNetwork
 from ._training import (
     TokenBank,
@@ -53,6 +54,32 @@ def _nearest_models(Y: np.ndarray, n_old: int) -> list[int | None]:
     return out
 
 
+# The shrinkages of the network's part that shrinkage="auto" compares on held-out tasks.
+_SHRINKAGE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def _best_alpha(scores: dict[float, float]) -> float:
+    """The shrinkage of the best held-out score; among ties, and when none is finite, the
+    smallest (the nearest to the prior)."""
+    finite = {a: v for a, v in scores.items() if np.isfinite(v)}
+    if not finite:
+        return min(scores)
+    return max(finite, key=lambda a: (finite[a], -a))
+
+
+def _combine(
+    g: np.ndarray,
+    model_index: np.ndarray | None,
+    prior: np.ndarray | None,
+    alpha: float | np.ndarray,
+) -> np.ndarray:
+    """``prior + alpha * g`` (``g`` alone without a prior), for all models or ``model_index``."""
+    if prior is None:
+        return g
+    b = prior[None, :] if model_index is None else prior[np.asarray(model_index)]
+    return b + alpha * g
+
+
 class _LossReporter:
     """Advance a progress bar by one optimiser step, showing a moving average of the loss
     (and the ``extra`` values, e.g. the last validation score). Local to one training run."""
@@ -78,13 +105,22 @@ class SpiderRanker(BaseRanker):
     (post-LayerNorm, 1 head, no feed-forward), then LayerNorm and a read-out: by default a
     per-PTM bilinear one (``head``), the authors' shared Linear(d, 1) with ``head="linear"``.
     Training maximises the Plackett-Luce likelihood of the training tasks' rankings (proxy
-    ranks or performances), with Adam and a cosine learning-rate schedule, as the authors'
-    released code does, for ``max_iter`` optimiser steps whatever the number of tasks (an
+    ranks or performances; NaN marks a missing record and is left out of the loss, never
+    imputed), with Adam and a cosine learning-rate schedule, as the authors' released code
+    does, for ``max_iter`` optimiser steps whatever the number of tasks (an
     epoch is a pass over the tasks in batches of ``batch_size``; ``n_epochs_`` is derived). The
     defaults were chosen on validation problems of the synthetic generator
     (``benchmarks/study_spider_defaults.py``); `paper_params` gives the authors' own
     configuration. Only the PTM-token row of the block is computed (the task tokens' keys and
     values are shared by all PTMs), so a task costs O(M * C * d), not M full attentions.
+
+    With ``prior=True`` (the default) the score of PTM ``m`` on a task is
+    ``b_m + alpha * g(task, m)``: ``b`` is the task-blind ranking of the training labels (the
+    Plackett-Luce utilities of every PTM that best explain all training tasks at once,
+    `prior_`), ``g`` is the network, whose read-out starts at zero so that training starts
+    from ``b`` and learns only what the task adds to it, and ``alpha`` (``shrinkage``) scales
+    the learned part, chosen by default on held-out training tasks from 0 (``b`` alone) to 1:
+    where the network does not help on tasks it never saw, the ranker stays at the prior.
 
     When the training tasks are `~skspider.base.Task` objects carrying PTM-specific tokens
     (``model_tokens``), each batch draws ``k ~ U{0..max_specific_tokens}`` and every task
@@ -94,7 +130,7 @@ class SpiderRanker(BaseRanker):
 
     Parameters
     ----------
-    d_model : int, default=32
+    d_model : int, default=64
         Token width inside the attention block (the authors: 1024).
     dropout : float, default=0.1
         Dropout on the attention weights and on the block's output.
@@ -107,14 +143,32 @@ class SpiderRanker(BaseRanker):
     max_iter : int, default=1000
         Number of optimiser steps, each on a batch of ``batch_size`` tasks; the cosine
         schedule runs over them. The number of passes over the tasks follows
-        (``n_epochs_``): 1000 steps are 77 epochs of 200 tasks (13 batches each), 16 of
-        1000. (The authors: 1560 steps, 30 epochs of 13 tasks x 64 episodes.)
+        (``n_epochs_``): 1000 steps are 84 epochs of 180 tasks (12 batches each: 200
+        tasks less the 20 that ``shrinkage="auto"`` holds out), 18 of 900. (The authors:
+        1560 steps, 30 epochs of 13 tasks x 64 episodes.)
     batch_size : int, default=16
         Tasks per optimisation step. (``predict`` runs one task at a time, so a task's
         scores never depend on the tasks predicted with it.)
     max_specific_tokens : int, default=10
         Largest k of the training-time practice above (0 turns it off). Without
         ``model_tokens`` in the training tasks it has no effect.
+    prior : bool, default=True
+        Add the task-blind term ``b`` (`prior_`) to the network's scores and start the
+        network's read-out at zero (see above). ``b`` is fitted by maximum likelihood
+        (a convex problem, with a standard normal prior on each utility so that it stays
+        finite when a PTM wins every comparison): on the training part of the tasks during
+        training, on all of them for `prior_`. False: the authors' network alone (as in
+        `paper_params`).
+    shrinkage : "auto" or float in [0, 1], default="auto"
+        The weight ``alpha`` of the learned part, ``b + alpha * g`` (``prior=True`` only;
+        ignored otherwise). "auto": hold out ``validation_fraction`` of the training tasks,
+        train on the rest, and keep the ``alpha`` of 0, 0.25, 0.5, 0.75 and 1 whose scores
+        rank the held-out tasks best (mean tau_w; among ties the smaller), so the learned
+        part is used only as far as it helps on tasks it was not trained on (0: the prior
+        alone). The network keeps the weights trained on the rest of the tasks; `prior_` is
+        refitted on all of them. Scores with PTM-specific tokens (re-ranking) get their own
+        ``alpha``, chosen the same way (`specific_shrinkage_`). A float: that ``alpha`` for
+        both, with no hold-out.
     ties : {"first", "breslow"}, default="first"
         Tied labels in the Plackett-Luce loss: "first" breaks them by model index (the lower
         index ranks first, a stable sort, as the released code's sort), "breslow" treats
@@ -139,7 +193,8 @@ class SpiderRanker(BaseRanker):
         after each epoch, stop after ``n_iter_no_change`` epochs without an improvement of
         ``tol``, and keep the weights of the best epoch.
     validation_fraction : float, default=0.1
-        Share of training tasks held out when ``early_stopping``.
+        Share of training tasks held out when ``early_stopping`` or ``shrinkage="auto"``
+        (one hold-out serves both: each epoch's score is then that of its best ``alpha``).
     n_iter_no_change : int, default=5
         Patience of early stopping, in epochs.
     tol : float, default=1e-4
@@ -178,6 +233,23 @@ class SpiderRanker(BaseRanker):
         Width of the PTM-specific tokens of each model that has a projection for them.
     token_mean_, token_scale_ : ndarray of shape (n_features,) or None
         The token standardisation (None without ``standardize``).
+    prior_ : ndarray of shape (n_models,) or None
+        The task-blind term ``b`` (Plackett-Luce utilities of the training labels; None
+        without ``prior``).
+    shrinkage_ : float
+        The weight ``alpha`` of the network's scores (1.0 without ``prior``).
+    shrinkage_scores_ : dict of float to float
+        Mean tau_w of the held-out tasks for each ``alpha`` tried (``shrinkage="auto"``
+        only; for the kept epoch with ``early_stopping``).
+    specific_shrinkage_ : float
+        The ``alpha`` of the scores computed with PTM-specific tokens (`rescore`, hence
+        re-ranking). With ``shrinkage="auto"`` and held-out tasks that carry
+        ``model_tokens``, chosen apart, on those tasks with every PTM scored with its own
+        tokens (the network knows more with them, so it may deserve more weight, e.g. when
+        the general tokens say little); else ``shrinkage_``.
+    specific_shrinkage_scores_ : dict of float to float
+        Mean tau_w of the held-out tasks for each ``alpha`` of ``specific_shrinkage_``
+        (empty when it was not chosen apart).
     loss_curve_ : list of float
         Mean training loss of each epoch (the last one may be partial), over all ``fit``
         calls with ``warm_start``.
@@ -209,6 +281,7 @@ class SpiderRanker(BaseRanker):
     See Also
     --------
     RerankTransformer : Re-rank the top-k PTMs with their own tokens.
+    EstimatorReranker : Re-rank the top-k PTMs with a transferability estimator.
     skspider.dummy.PriorRanker : The task-agnostic baseline.
 
     References
@@ -242,6 +315,8 @@ class SpiderRanker(BaseRanker):
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_specific_tokens": [Interval(Integral, 0, None, closed="left")],
+        "prior": ["boolean"],
+        "shrinkage": [Interval(Real, 0, 1, closed="both"), StrOptions({"auto"})],
         "ties": [StrOptions({"first", "breslow"})],
         "head": [StrOptions({"linear", "bilinear"})],
         "standardize": ["boolean"],
@@ -258,7 +333,7 @@ class SpiderRanker(BaseRanker):
     def __init__(
         self,
         *,
-        d_model: int = 32,
+        d_model: int = 64,
         dropout: float = 0.1,
         lr: float = 3e-3,
         lr_min: float = 5e-6,
@@ -266,6 +341,8 @@ class SpiderRanker(BaseRanker):
         max_iter: int = 1000,
         batch_size: int = 16,
         max_specific_tokens: int = 10,
+        prior: bool = True,
+        shrinkage: float | Literal["auto"] = "auto",
         ties: Literal["first", "breslow"] = "first",
         head: Literal["linear", "bilinear"] = "bilinear",
         standardize: bool = True,
@@ -286,6 +363,8 @@ class SpiderRanker(BaseRanker):
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.max_specific_tokens = max_specific_tokens
+        self.prior = prior
+        self.shrinkage = shrinkage
         self.ties = ties
         self.head = head
         self.standardize = standardize
@@ -302,7 +381,9 @@ class SpiderRanker(BaseRanker):
     def paper_params(cls) -> dict[str, Any]:
         """The authors' released training configuration, as parameters of this class.
 
-        The released network (``head="linear"``), token width 1024, dropout 0.1, Adam at
+        Faithful to the authors' released code: their network alone (``prior=False``: no
+        task-blind term, the read-out initialised as theirs, every training task used for
+        training), their read-out (``head="linear"``), token width 1024, dropout 0.1, Adam at
         2.5e-4 with a cosine schedule to 5e-6 and no weight decay, batches of 16 tasks, up to
         10 PTM-specific tokens in training, ties broken by the sort, raw (unstandardised)
         tokens. The released script runs 30 epochs
@@ -331,6 +412,7 @@ class SpiderRanker(BaseRanker):
             "max_iter": 1560,
             "batch_size": 16,
             "max_specific_tokens": 10,
+            "prior": False,
             "ties": "first",
             "head": "linear",
             "standardize": False,
@@ -416,6 +498,14 @@ class SpiderRanker(BaseRanker):
         sets, tasks = self._inputs(X, reset=True)
         Y = self._validate_targets(y, reset=True)
         self._check_n_tasks(sets, Y)
+        empty = np.flatnonzero(np.isnan(Y).all(axis=0))
+        if empty.size:
+            # Nothing would place them: they would be ranked by an untrained token.
+            raise ValueError(
+                f"models {self.models_[empty][:10].tolist()} have no known label in y (every "
+                "record missing); SpiderRanker cannot rank them. Drop them, or add them later "
+                "with add_models."
+            )
         rng, generator, init_generator = self._generators(device)
         specific = self._specific_tokens(tasks)
 
@@ -448,6 +538,7 @@ class SpiderRanker(BaseRanker):
                 widths,
                 init_generator,
                 head=self.head,
+                zero_readout=self.prior,
             ).to(device)
             self.loss_curve_ = []
         self.specific_widths_ = {
@@ -465,15 +556,29 @@ class SpiderRanker(BaseRanker):
         self.module_ = module
         self.device_ = device
 
+        auto = self.prior and self.shrinkage == "auto"
         train, valid = np.arange(len(sets)), np.array([], dtype=np.int64)
-        if self.early_stopping:
+        # A single task cannot be split: auto shrinkage then keeps the prior (warned below).
+        if self.early_stopping or (auto and len(sets) >= 2):
             train, valid = split_tasks(
-                len(sets), self.validation_fraction, rng, what="early_stopping"
+                len(sets),
+                self.validation_fraction,
+                rng,
+                what="early_stopping" if self.early_stopping else "shrinkage='auto'",
             )
+        # The shrinkages the held-out tasks compare (one: the fixed one, or none to apply).
+        alphas = _SHRINKAGE_GRID if auto else (float(self.shrinkage) if self.prior else 1.0,)
 
         bank = TokenBank([sets[i] for i in train], device)
         labels = tuple(
             torch.from_numpy(a).to(device) for a in plackett_luce_order(Y[train], self.ties)
+        )
+        # The task-blind term of the training part: the network learns a residual over it.
+        prior_train = plackett_luce_prior(Y[train], self.ties) if self.prior else None
+        offset = (
+            torch.from_numpy(prior_train).to(device=device, dtype=torch.float32)
+            if prior_train is not None
+            else None
         )
         projected = set(module.specific_widths)
         available = [
@@ -485,7 +590,7 @@ class SpiderRanker(BaseRanker):
             module.parameters(), lr=self.lr, weight_decay=self.weight_decay
         )
         self.validation_scores_ = []
-        best = {"score": -np.inf, "epoch": -1, "state": None, "wait": 0}
+        best = {"score": -np.inf, "epoch": -1, "state": None, "wait": 0, "scores": {}}
         valid_sets, valid_Y = [sets[i] for i in valid], Y[valid]
         # Progress: a bar over the optimiser steps (a local object, never kept on self) with
         # the loss, and (verbose >= 2) a table of the epochs written above it.
@@ -502,14 +607,15 @@ class SpiderRanker(BaseRanker):
             stop = False
             valid_col = ""
             if self.early_stopping:
-                score = self._validation_score(valid_sets, valid_Y)
+                scores = self._validation_scores(valid_sets, valid_Y, prior_train, alphas)
+                score = scores[_best_alpha(scores)]
                 self.validation_scores_.append(score)
                 valid_col = f"  {score:>11.4f}"
                 report.extra["valid_tau_w"] = score
                 report.show()
                 if score > best["score"] + self.tol or best["state"] is None:
                     best.update(score=max(score, best["score"]), epoch=epoch, wait=0)
-                    best["state"] = copy.deepcopy(module.state_dict())
+                    best.update(scores=scores, state=copy.deepcopy(module.state_dict()))
                 else:
                     best["wait"] += 1
                     stop = best["wait"] >= self.n_iter_no_change
@@ -530,6 +636,7 @@ class SpiderRanker(BaseRanker):
                 generator=generator,
                 available=available,
                 max_specific_tokens=self.max_specific_tokens,
+                offset=offset,
                 on_epoch_end=on_epoch_end,
                 on_step=report if self.verbose else None,
             )
@@ -537,11 +644,44 @@ class SpiderRanker(BaseRanker):
         self.n_iter_ = n_steps
         self.n_epochs_ = len(losses)
         self.best_epoch_ = len(losses) - 1
+        scores = best["scores"]
         if self.early_stopping and best["state"] is not None:
             module.load_state_dict(best["state"])
             self.best_epoch_ = best["epoch"]
+        elif auto:
+            scores = self._validation_scores(valid_sets, valid_Y, prior_train, alphas)
+        if auto and not len(valid):
+            scores = dict.fromkeys(alphas, float("nan"))
         module.eval()
         self._cache_terms()  # the weights changed
+        self.prior_, self.shrinkage_, self.shrinkage_scores_ = None, 1.0, {}
+        self.specific_shrinkage_scores_ = {}
+        if self.prior:
+            self.prior_ = plackett_luce_prior(Y, self.ties) if len(valid) else prior_train
+            self.shrinkage_ = float(self.shrinkage) if not auto else _best_alpha(scores)
+            if auto:
+                self.shrinkage_scores_ = scores
+                if not np.isfinite(list(scores.values())).any():
+                    warnings.warn(
+                        "shrinkage='auto': no held-out task has two known labels to compare "
+                        "the shrinkages on (one training task cannot be split); the network's "
+                        "part is set to 0 (the prior alone).",
+                        UserWarning,
+                        stacklevel=3,
+                    )
+        self.specific_shrinkage_ = self.shrinkage_
+        valid_specific = [
+            {m: a for m, a in specific[i].items() if m in projected} for i in valid if specific
+        ]
+        if auto and any(valid_specific):
+            # The network told each PTM's own tokens knows more than from general tokens
+            # alone: how far to trust it then is judged on its own, every PTM re-scored.
+            spec = self._validation_scores(
+                valid_sets, valid_Y, prior_train, alphas, specific=valid_specific
+            )
+            if np.isfinite(list(spec.values())).any():
+                self.specific_shrinkage_ = _best_alpha(spec)
+                self.specific_shrinkage_scores_ = spec
         return self
 
     def _specific_tokens(self, tasks: list[Task] | None) -> list[dict[int, np.ndarray]]:
@@ -572,17 +712,41 @@ class SpiderRanker(BaseRanker):
             if wanted is None or key_to_model[str(key)] in wanted
         }
 
-    def _validation_score(self, sets: list[np.ndarray], Y: np.ndarray) -> float:
-        from ..metrics import mean_weighted_tau
+    def _validation_scores(
+        self,
+        sets: list[np.ndarray],
+        Y: np.ndarray,
+        prior: np.ndarray | None,
+        alphas: Sequence[float],
+        specific: list[dict[int, np.ndarray]] | None = None,
+    ) -> dict[float, float]:
+        """Mean tau_w of held-out tasks for each shrinkage ``alpha`` (NaN: none comparable).
 
+        With ``specific`` (per task: model index -> PTM-specific tokens), every PTM that has
+        tokens is scored with them, as re-ranking every PTM would.
+        """
         keep = (~np.isnan(Y)).sum(axis=1) >= 2
         if not keep.any():
-            return float("nan")
+            return {a: float("nan") for a in alphas}
+        kept = np.flatnonzero(keep)
+        pairs = None
+        if specific is not None:
+
+            def pairs(batch: np.ndarray) -> list:
+                return [
+                    (row, m, m, tokens)
+                    for row, t in enumerate(batch)
+                    for m, tokens in sorted(specific[kept[t]].items())
+                ]
+
         # Mid-training weights: their PTM terms are computed for this call, never cached.
         with torch.no_grad():
             terms = self.module_.model_terms()
-        scores = self._decision([s for s, k in zip(sets, keep) if k], terms=terms)
-        return float(mean_weighted_tau(Y[keep], scores, nan_policy="omit"))
+        g = self._network_scores([sets[t] for t in kept], pairs=pairs, terms=terms)
+        return {
+            a: float(mean_weighted_tau(Y[keep], _combine(g, None, prior, a), nan_policy="omit"))
+            for a in alphas
+        }
 
     # -- prediction -------------------------------------------------------------------------
     def _cache_terms(self) -> None:
@@ -599,9 +763,36 @@ class SpiderRanker(BaseRanker):
         sets: Sequence[np.ndarray],
         model_index: np.ndarray | None = None,
         pairs: Callable[[np.ndarray], list] | None = None,
+    ) -> np.ndarray:
+        """The ranker's scores: the network's, with the task-blind term and the shrinkage
+        (``specific_shrinkage_`` for the (task, PTM) pairs scored with their own tokens)."""
+        prior = getattr(self, "prior_", None)
+        alpha = getattr(self, "shrinkage_", 1.0)
+        if pairs is None or prior is None:
+            return _combine(
+                self._network_scores(sets, model_index, pairs), model_index, prior, alpha
+            )
+        n_slots = self.n_models_ if model_index is None else np.shape(model_index)[1]
+        specific = np.zeros((len(sets), n_slots), dtype=bool)
+
+        def recorded(batch: np.ndarray) -> list:
+            out = pairs(batch)
+            for row, slot, _, _ in out:
+                specific[batch[row], slot] = True
+            return out
+
+        g = self._network_scores(sets, model_index, recorded)
+        alphas = np.where(specific, getattr(self, "specific_shrinkage_", alpha), alpha)
+        return _combine(g, model_index, prior, alphas)
+
+    def _network_scores(
+        self,
+        sets: Sequence[np.ndarray],
+        model_index: np.ndarray | None = None,
+        pairs: Callable[[np.ndarray], list] | None = None,
         terms: tuple[torch.Tensor, ...] | None = None,
     ) -> np.ndarray:
-        """Scores ``(n_tasks, n_models)``, or ``(n_tasks, K)`` of ``model_index`` rows.
+        """The network's scores ``(n_tasks, n_models)``, or ``(n_tasks, K)`` of ``model_index``.
 
         ``pairs(index)`` gives the PTM-specific ``(row, slot, model, tokens)`` of a batch;
         ``terms`` the `model_terms` to use (default: those cached for the trained weights).
@@ -652,6 +843,91 @@ class SpiderRanker(BaseRanker):
         sets, _ = self._inputs(X, reset=False)
         return self._decision(sets)
 
+    def rescore(self, X: Any, models: Any) -> np.ndarray:
+        """Score chosen PTMs of each task again, with their own tokens in their sequences.
+
+        The re-scoring step of re-ranking (`RerankTransformer`): PTM ``models[t][j]`` of task
+        ``t`` is scored with its PTM-specific tokens (``X[t].model_tokens``) appended to the
+        task's general tokens. Only those PTMs' tokens are loaded (lazy ones too). A PTM
+        without tokens in the task, or without a projection in the network (its tokens were
+        absent from the training tasks), is scored from the general tokens only, as in
+        `predict`. The scores are on the scale of `predict` (``prior_`` included; the
+        network's part weighted by ``specific_shrinkage_`` where the PTM's own tokens were
+        used, by ``shrinkage_`` elsewhere), so the two can be compared and merged.
+
+        Parameters
+        ----------
+        X : sequence of Task, or as in `predict`
+            Tasks with ``tokens`` and ``model_tokens``; token arrays have no PTM-specific
+            tokens (the scores are then those of `predict`).
+        models : array-like of shape (n_tasks, K)
+            Per task, the names of the PTMs to score (elements of ``models_``, matched as
+            strings), e.g. `RerankTransformer.select`'s output.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_tasks, K)
+            Larger = better; ``scores[t, j]`` is that of ``models[t][j]``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skspider.base import Task
+        >>> from skspider.spider import SpiderRanker
+        >>> rng = np.random.default_rng(0)
+        >>> Y = rng.normal(size=(20, 3))
+        >>> tasks = [Task(y=[0, 1], tokens=rng.normal(size=(2, 4)),
+        ...               model_tokens={m: np.full((2, 2), row[m]) for m in range(3)})
+        ...          for row in Y]
+        >>> ranker = SpiderRanker(d_model=8, max_iter=20, device="cpu", random_state=0)
+        >>> ranker = ranker.fit(tasks, Y)
+        >>> ranker.rescore(tasks[:2], [[2, 0], [1, 2]]).shape
+        (2, 2)
+        """
+        check_is_fitted(self)
+        sets, tasks = self._inputs(X, reset=False)
+        index = self._model_index(models, len(sets))
+        if index.shape[1] == 0:
+            return np.zeros((len(sets), 0))
+        pairs = None
+        if tasks is not None:
+            widths = self.module_.specific_widths
+
+            def pairs(batch: np.ndarray) -> list:
+                out = []
+                for row, t in enumerate(batch):
+                    # Loads only these PTMs' tokens; unknown keys of the task are an error.
+                    found = self._task_specific(tasks[t], t, models=index[t])
+                    for slot, m in enumerate(index[t]):
+                        if m not in widths or m not in found:
+                            continue
+                        if found[m].shape[1] != widths[m]:
+                            raise ValueError(
+                                f"X[{t}]: the PTM-specific tokens of model {self.models_[m]!r} "
+                                f"have width {found[m].shape[1]}, but {widths[m]} in fit."
+                            )
+                        out.append((row, slot, int(m), found[m]))
+                return out
+
+        return self._decision(sets, model_index=index, pairs=pairs)
+
+    def _model_index(self, models: Any, n_tasks: int) -> np.ndarray:
+        """``(n_tasks, K)`` model indices of ``models`` (names of ``models_``, as strings)."""
+        names = np.asarray(models, dtype=object)
+        if names.ndim != 2 or names.shape[0] != n_tasks:
+            raise ValueError(
+                f"models must be (n_tasks, K) model names, one row per task of X ({n_tasks}); "
+                f"got shape {names.shape}."
+            )
+        key_to_model = self._key_to_model()
+        unknown = sorted({str(n) for n in names.ravel()} - set(key_to_model))
+        if unknown:
+            raise ValueError(
+                f"models names {unknown[:5]} that are not models of this ranker "
+                f"({[str(m) for m in self.models_[:10]]}{' ...' if self.n_models_ > 10 else ''})."
+            )
+        return np.vectorize(lambda n: key_to_model[str(n)], otypes=[np.int64])(names)
+
     # -- new models -------------------------------------------------------------------------
     @validate_params(
         {
@@ -700,7 +976,10 @@ class SpiderRanker(BaseRanker):
         -------
         self : SpiderRanker
             With ``models_``, ``n_models_`` and ``module_`` extended. The new models have no
-            PTM-specific projection (they are ranked from the general tokens).
+            PTM-specific projection (they are ranked from the general tokens). With
+            ``prior``, ``prior_`` is extended too: the new models' task-blind utilities are
+            fitted on ``y`` with the fitted models' held (the problem of ``fit``), and their
+            tokens learn the network's part on top of them; ``shrinkage_`` is kept.
         """
         check_is_fitted(self)
         sets, _ = self._inputs(X, reset=False)
@@ -746,6 +1025,12 @@ class SpiderRanker(BaseRanker):
             p.requires_grad_(False)
         n_steps = self.max_iter if max_iter is None else int(max_iter)
         lr = self.lr if lr is None else float(lr)
+        prior, offset = getattr(self, "prior_", None), None
+        if prior is not None:
+            # The new models' task-blind utilities, the fitted ones held: the same convex
+            # problem as in fit, on these tasks. Their tokens then learn the residual.
+            prior = plackett_luce_prior(Y, self.ties, fixed=np.r_[prior, np.full(M_new, np.nan)])
+            offset = torch.from_numpy(prior).to(device=device, dtype=torch.float32)
         bar = progress_bar(
             n_steps, desc="SpiderRanker.add_models", verbose=self.verbose, unit="step"
         )
@@ -766,6 +1051,7 @@ class SpiderRanker(BaseRanker):
                     available=[],
                     max_specific_tokens=0,
                     model_tokens=lambda: torch.cat([old_tokens, new_tokens]),
+                    offset=offset,
                     on_step=_LossReporter(bar) if self.verbose else None,
                 )
         finally:
@@ -773,6 +1059,8 @@ class SpiderRanker(BaseRanker):
                 p.requires_grad_(flag)
         module.model_tokens = torch.nn.Parameter(torch.cat([old_tokens, new_tokens.detach()]))
         self._cache_terms()
+        if prior is not None:
+            self.prior_ = prior
         names_out = list(self.models_) + list(new)
         dtype = object if any(isinstance(n, str) for n in names_out) else None
         self.models_ = np.asarray(
@@ -798,6 +1086,15 @@ class SpiderRanker(BaseRanker):
 
     def __setstate__(self, state: dict) -> None:
         module_state = state.pop("_module_state", None)
+        # Saved before the task-blind term existed: the network alone, as it was trained.
+        state.setdefault("prior", False)
+        state.setdefault("shrinkage", "auto")
+        if module_state is not None:
+            state.setdefault("prior_", None)
+            state.setdefault("shrinkage_", 1.0)
+            state.setdefault("shrinkage_scores_", {})
+            state.setdefault("specific_shrinkage_", 1.0)
+            state.setdefault("specific_shrinkage_scores_", {})
         super().__setstate__(state)
         if module_state is None:
             return

@@ -7,27 +7,26 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
-from .._sklearn_compat import HasMethods, Interval, StrOptions, fit_context, safe_indexing
-from ..base import BaseRanker, Task
+from .._sklearn_compat import HasMethods, Interval, StrOptions
+from ..base._validation import _is_task_sequence
 from ._ranker import SpiderRanker
-from ._training import split_tasks
+from ._topk import _TopKReranker
 
 __all__ = ["RerankTransformer"]
 
 
-class RerankTransformer(BaseRanker):
+class RerankTransformer(_TopKReranker):
     """Model Spider's re-ranking stage over a `SpiderRanker`.
 
     A ranker (the "Transformer" of the name is the attention network, not a scikit-learn
     transformer). It ranks the zoo with the general task tokens, then appends to the
     sequence of each of the top-``k`` PTMs its own PTM-specific tokens (class centroids in
-    that PTM's feature space, ``Task.model_tokens``) and scores those k again. Only the top-k
-    need a forward pass of their PTM over the target data: that is the point.
+    that PTM's feature space, ``Task.model_tokens``) and scores those k again
+    (`SpiderRanker.rescore`). Only the top-k need a forward pass of their PTM over the
+    target data: that is the point. `select` says which PTMs they are (ties in the general
+    scores go to the earlier model of ``models_``); `predict` loads only their tokens.
 
     How the new scores are merged (``reorder``):
 
@@ -86,6 +85,7 @@ class RerankTransformer(BaseRanker):
     See Also
     --------
     SpiderRanker : The ranker whose network this re-uses.
+    EstimatorReranker : Re-rank the top-k with a transferability estimator instead.
 
     Notes
     -----
@@ -113,6 +113,8 @@ class RerankTransformer(BaseRanker):
     >>> rerank = RerankTransformer(spider, k=2).fit(tasks, Y)
     >>> rerank.predict_rank(tasks[:1]).shape
     (1, 4)
+    >>> [len(models) for models in rerank.select(tasks[:3])]  # the PTMs re-scored
+    [2, 2, 2]
 
     A ranker fitted beforehand is used as it is when frozen:
 
@@ -149,154 +151,35 @@ class RerankTransformer(BaseRanker):
         self.validation_fraction = validation_fraction
         self.random_state = random_state
 
-    # -- fit --------------------------------------------------------------------------------
-    @fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X: Any, y: Any) -> RerankTransformer:
-        """Fit the ranker (unless frozen) and choose ``k`` (when ``k="auto"``).
+    # -- the hooks of _TopKReranker ------------------------------------------------------
+    def _default_ranker(self) -> SpiderRanker:
+        return SpiderRanker()
 
-        Parameters
-        ----------
-        X : array-like of shape (n_tasks, n_features), sequence of token sets or of Task
-            As for `SpiderRanker.fit`; `Task` objects with ``model_tokens`` make re-ranking
-            possible.
-        y : array-like or DataFrame of shape (n_tasks, n_models)
-            ``Y``: proxy ranks or performances, larger = better, NaN = unknown.
-
-        Returns
-        -------
-        self : RerankTransformer
-        """
-        candidates = None
-        if self.k_candidates is not None:
-            candidates = sorted({int(c) for c in np.atleast_1d(self.k_candidates)})
-            if self.k == "auto" and (not candidates or min(candidates) < 0):
-                raise ValueError(f"k_candidates must be non-negative integers, got {candidates}.")
-        ranker = SpiderRanker() if self.ranker is None else self.ranker
-        frozen = isinstance(ranker, FrozenEstimator)
-        inner = ranker.estimator if frozen else ranker
+    @staticmethod
+    def _check_ranker(inner: Any) -> None:
         if not isinstance(inner, SpiderRanker):
             raise TypeError(
                 "ranker must be a SpiderRanker (or a FrozenEstimator of a fitted one), got "
                 f"{type(inner).__name__}: re-ranking uses its network."
             )
-        if frozen:
-            check_is_fitted(inner)
-            self.ranker_ = inner
-            if self.k == "auto":
-                self._choose_k(inner, X, y, candidates)
-        elif self.k == "auto":
-            rng = check_random_state(self.random_state)
-            train, valid = split_tasks(len(X), self.validation_fraction, rng, what="k='auto'")
-            held_out = clone(inner).fit(safe_indexing(X, train), safe_indexing(y, train))
-            self._choose_k(held_out, safe_indexing(X, valid), safe_indexing(y, valid), candidates)
-            self.ranker_ = clone(inner).fit(X, y)
-        else:
-            self.ranker_ = clone(inner).fit(X, y)
-        if self.k != "auto":
-            self.k_ = int(self.k)
-        self._copy_fitted()
-        return self
 
-    def _copy_fitted(self) -> None:
-        self.models_ = self.ranker_.models_
-        self.n_models_ = self.ranker_.n_models_
-        self.n_features_in_ = self.ranker_.n_features_in_
-
-    def _choose_k(self, ranker: SpiderRanker, X: Any, y: Any, candidates: list[int] | None) -> None:
-        from ..metrics import mean_weighted_tau
-
-        if candidates is None:
-            candidates = _k_grid(ranker.n_models_)
-        self.k_candidates_ = candidates
-        Y = ranker._validate_targets(y, reset=False)
-        keep = (~np.isnan(Y)).sum(axis=1) >= 2
-        if not keep.any():
-            raise ValueError("k='auto' needs validation tasks with at least 2 known models.")
-        sets, tasks = ranker._inputs(X, reset=False)
-        general = ranker._decision(sets)
-        self.k_scores_ = {}
-        for k in candidates:
-            scores = self._rerank(ranker, sets, tasks, general, k, self.reorder)
-            self.k_scores_[k] = float(mean_weighted_tau(Y[keep], scores[keep], nan_policy="omit"))
-        # Best score; the smallest k among ties (fewer PTM forward passes).
-        self.k_ = max(candidates, key=lambda k: (self.k_scores_[k], -k))
-
-    # -- prediction -------------------------------------------------------------------------
     @staticmethod
-    def _rerank(
-        ranker: SpiderRanker,
-        sets: list[np.ndarray],
-        tasks: list[Task] | None,
-        general: np.ndarray,
-        k: int,
-        reorder: str,
-    ) -> np.ndarray:
-        M = general.shape[1]
-        k = min(k, M)
-        if k == 0 or tasks is None:
-            return general
-        # Stable: ties in the general scores go to the lower model index.
-        top = np.argsort(-general, axis=1, kind="stable")[:, :k]
-        models = ranker.models_
-        widths = ranker.module_.specific_widths
+    def _check_X(X: Any) -> Any:
+        return X  # the SpiderRanker validates it
 
-        def pairs(index: np.ndarray) -> list:
-            out = []
-            for row, t in enumerate(index):
-                # Loads only the top-k's tokens; unknown keys of the task are an error.
-                found = ranker._task_specific(tasks[t], t, models=top[t])
-                for slot, m in enumerate(top[t]):
-                    if m not in widths or m not in found:
-                        continue
-                    tokens = found[m]
-                    if tokens.shape[1] != widths[m]:
-                        raise ValueError(
-                            f"task {t}: the PTM-specific tokens of model {models[m]!r} have "
-                            f"width {tokens.shape[1]}, but {widths[m]} in training."
-                        )
-                    out.append((row, slot, int(m), tokens))
-            return out
+    @staticmethod
+    def _rescore(ranker: SpiderRanker, X: Any, general: np.ndarray, top: np.ndarray) -> np.ndarray:
+        if not _is_task_sequence(X):
+            # Token arrays carry no PTM-specific tokens: the general scores, unchanged.
+            return np.take_along_axis(general, top, axis=1)
+        return ranker.rescore(X, ranker.models_[top])
 
-        new = ranker._decision(sets, model_index=top, pairs=pairs)
+    def _merge(self, general: np.ndarray, top: np.ndarray, new: np.ndarray) -> np.ndarray:
         final = general.copy()
-        if reorder == "top_k" and k < M:
+        if self.reorder == "top_k" and top.shape[1] < general.shape[1]:
             rest = np.ones_like(general, dtype=bool)
             np.put_along_axis(rest, top, False, axis=1)
             floor = np.where(rest, general, -np.inf).max(axis=1, keepdims=True)
             new = new - new.min(axis=1, keepdims=True) + floor + 1.0
         np.put_along_axis(final, top, new, axis=1)
         return final
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Scores of every model: the re-scored top-k above the rest.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_tasks, n_features), sequence of token sets or of Task
-            As for `SpiderRanker.predict`; only `Task` objects with ``model_tokens`` are
-            re-ranked.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_tasks, n_models)
-            Larger = better.
-        """
-        check_is_fitted(self)
-        sets, tasks = self.ranker_._inputs(X, reset=False)
-        general = self.ranker_._decision(sets)
-        return self._rerank(self.ranker_, sets, tasks, general, self.k_, self.reorder)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
-
-
-def _k_grid(n_models: int) -> list[int]:
-    """0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, ... below ``n_models``, and ``n_models``."""
-    grid, decade = {0, n_models}, 1
-    while decade <= n_models:
-        grid.update(v for v in (decade, 1.5 * decade, 2 * decade, 3 * decade, 5 * decade,
-                                7 * decade) if v <= n_models and v == int(v))  # fmt: skip
-        decade *= 10
-    return sorted(int(v) for v in grid)

@@ -158,6 +158,7 @@ def train_steps(
     available: list[dict[int, np.ndarray]],
     max_specific_tokens: int,
     model_tokens: Callable[[], torch.Tensor] | None = None,
+    offset: torch.Tensor | None = None,
     on_epoch_end: Callable[[int, float, float], bool] | None = None,
     on_step: Callable[[float], None] | None = None,
 ) -> tuple[list[float], int]:
@@ -165,10 +166,12 @@ def train_steps(
 
     Each epoch is a fresh shuffle of the tasks in batches of ``batch_size``; the last epoch
     stops part-way when the step budget runs out. ``lr_at(step)`` sets the learning rate of
-    each step. ``on_step(loss)`` is called after each step (a progress bar);
-    ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early. A
-    non-finite loss, or non-finite weights at the end of an epoch, raise a `ValueError`
-    (divergence): a diverged network would only give NaN scores.
+    each step. ``offset`` (shape ``(n_models,)``), when given, is added to the network's
+    scores of every task before the loss: the network then learns a residual on top of it.
+    ``on_step(loss)`` is called after each step (a progress bar);
+    ``on_epoch_end(epoch, loss, seconds)`` may return True to stop early. A non-finite loss,
+    or non-finite weights at the end of an epoch, raise a `ValueError` (divergence): a
+    diverged network would only give NaN scores.
 
     Returns the mean loss of each epoch and the number of steps run.
     """
@@ -200,6 +203,8 @@ def train_steps(
                 generator=generator,
                 model_tokens=model_tokens() if model_tokens is not None else None,
             )
+            if offset is not None:
+                scores = scores + offset
             loss = plackett_luce_loss(scores, order[idx], start[idx], n_known[idx])
             value = float(loss.detach())
             if not math.isfinite(value):

@@ -96,7 +96,9 @@ def _mean_token_problem():
 
 def test_bilinear_fits_a_per_ptm_linear_function_the_linear_head_cannot():
     X, Y = _mean_token_problem()
-    params = dict(d_model=16, max_iter=100, lr=1e-2, dropout=0.0, device="cpu", random_state=0)
+    # The network alone (no task-blind term, every task trained on): the heads' capacity.
+    params = dict(d_model=16, max_iter=100, lr=1e-2, dropout=0.0, prior=False)
+    params.update(device="cpu", random_state=0)
     linear = SpiderRanker(head="linear", **params).fit(X, Y)
     bilinear = SpiderRanker(head="bilinear", **params).fit(X, Y)
     # Training fit: the shared read-out stays far from the truth on the same budget

@@ -76,3 +76,24 @@ def test_correct_order_has_lower_loss():
 def test_unknown_ties_rule():
     with pytest.raises(ValueError, match="ties"):
         plackett_luce_order(np.ones((1, 2)), "average")
+
+
+@pytest.mark.parametrize("ties", ["first", "breslow"])
+def test_missing_records_are_masked_not_imputed(ties):
+    # A task's loss with missing records is the loss of its known columns alone, and the
+    # scores of the missing ones do not enter it (an imputed label would give them a place).
+    rng = np.random.default_rng(2)
+    Y = rng.normal(size=(5, 6))
+    Y[rng.random(Y.shape) < 0.4] = np.nan
+    Y[:, 0] = [0.3, np.nan, 1.0, np.nan, 2.0]
+    scores = rng.normal(size=Y.shape)
+    for t, (y, s) in enumerate(zip(Y, scores)):
+        known = ~np.isnan(y)
+        if known.sum() < 2:
+            continue
+        full = _loss(s[None], y[None], ties).item()
+        alone = _loss(s[known][None], y[known][None], ties).item()
+        assert full == pytest.approx(alone, rel=1e-12), t
+        moved = s.copy()
+        moved[~known] += 100.0
+        assert _loss(moved[None], y[None], ties).item() == pytest.approx(full, rel=1e-12)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.frozen import FrozenEstimator
 
+from skspider.base import Task
 from skspider.spider import RerankTransformer, SpiderRanker
 
 
@@ -52,7 +53,7 @@ def test_reorder_all_lets_a_top_k_model_drop(specific_split, specific_ranker):
 
 
 def test_k_auto_grid_reaches_the_zoo_size(specific_split, specific_ranker):
-    from skspider.spider._rerank import _k_grid
+    from skspider.spider._topk import k_grid as _k_grid
 
     train, Y, _, _ = specific_split
     rerank = RerankTransformer(FrozenEstimator(specific_ranker), k="auto").fit(train, Y)
@@ -114,3 +115,53 @@ def test_ranker_must_be_a_spider_ranker():
 def test_bad_k():
     with pytest.raises(ValueError, match="k"):
         RerankTransformer(k=-1).fit(np.ones((2, 1)), np.eye(2))
+
+
+def _spied(tasks, counter):
+    """Copies of ``tasks`` whose PTM-specific tokens are loaders counting their calls."""
+
+    def loader(value, key):
+        def load():
+            counter[key] += 1
+            return value
+
+        return load
+
+    return [
+        Task(y=t.y, tokens=t.tokens,
+             model_tokens={m: loader(v, (i, m)) for m, v in t.model_tokens.items()})
+        for i, t in enumerate(tasks)
+    ]  # fmt: skip
+
+
+def test_select_names_the_ptms_predict_loads(specific_split, specific_ranker):
+    from collections import Counter
+
+    _, _, test, _ = specific_split
+    counter = Counter()
+    spied = _spied(test, counter)
+    rerank = RerankTransformer(FrozenEstimator(specific_ranker), k=2).fit(test[:1], None)
+    selected = rerank.select(spied)
+    general = specific_ranker.predict(test)
+    top = np.argsort(-general, axis=1, kind="stable")[:, :2]
+    assert [list(s) for s in selected] == [list(specific_ranker.models_[row]) for row in top]
+    assert not counter  # selecting needs no PTM forward pass
+    rerank.predict(spied)
+    for i, names in enumerate(selected):
+        assert {m: c for (t, m), c in counter.items() if t == i} == dict.fromkeys(names, 1)
+
+
+def test_rescore_is_public_and_on_the_scale_of_predict(specific_split, specific_ranker):
+    _, _, test, _ = specific_split
+    names = [["ptm3", "ptm0"]] * len(test)
+    plain = [Task(y=t.y, tokens=t.tokens) for t in test]  # no PTM-specific tokens
+    general = specific_ranker.predict(plain)
+    np.testing.assert_allclose(
+        specific_ranker.rescore(plain, names), general[:, [3, 0]], rtol=1e-5, atol=1e-6
+    )
+    own = specific_ranker.rescore(test, names)
+    assert own.shape == (len(test), 2) and not np.allclose(own, general[:, [3, 0]])
+    with pytest.raises(ValueError, match=r"names \['nope'\]"):
+        specific_ranker.rescore(test, [["nope"]] * len(test))
+    with pytest.raises(ValueError, match="one row per task"):
+        specific_ranker.rescore(test, [["ptm0"]])

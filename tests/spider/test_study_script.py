@@ -14,7 +14,10 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "study_spider_defa
 @pytest.mark.slow
 def test_study_spider_defaults_quick(tmp_path):
     out = subprocess.run(
-        [sys.executable, SCRIPT, "--quick", "--json", "s.json", "--markdown", "s.md"],
+        [
+            *(sys.executable, SCRIPT, "--quick", "--json", "s.json", "--markdown", "s.md"),
+            *("--stages", "prior", "grid", "sizes", "rerank"),
+        ],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -22,6 +25,12 @@ def test_study_spider_defaults_quick(tmp_path):
     )
     assert out.returncode == 0, out.stderr[-3000:]
     results = json.loads((tmp_path / "s.json").read_text())
-    assert {"grid", "sizes", "rerank"} <= set(results)
+    assert {"prior", "grid", "sizes", "rerank"} <= set(results)
+    assert {(r["setting"], r["variant"]) for r in results["prior"]} == {
+        (s, v) for s in ("none", "linear strong") for v in ("base", "max_iter=100", "prior=False")
+    }
+    assert all("train_tau_w" in r for r in results["prior"])
     assert {r["reorder"] for r in results["rerank"]} == {"all", "top_k"}
-    assert "| reorder | k | tau_w |" in (tmp_path / "s.md").read_text()
+    markdown = (tmp_path / "s.md").read_text()
+    assert "| reorder | k | tau_w |" in markdown
+    assert "| variant | none | linear strong | mean | CPU s |" in markdown

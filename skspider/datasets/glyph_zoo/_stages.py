@@ -477,7 +477,9 @@ class Builder:
         best = best_lrs(self.truth_runs())
         self.log(f"truth: learning rates chosen on the validation tasks: {best}")
         families = {s["name"]: s["family"] for s in self.plan["zoo"]}
-        for split in ("validation", "test", "train"):
+        # The training records before the test truth: the ranker needs only them and the
+        # validation truth, so it can be trained (and studied) while the test truth runs.
+        for split in ("validation", "train", "test"):
             jobs = [(d, None, s) for d in self.definitions((split,)) for s in f["seeds"][split]]
             self._run(jobs, f"truth: {split}", best=best, families=families)
 

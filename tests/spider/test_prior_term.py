@@ -1,0 +1,178 @@
+"""SpiderRanker's task-blind term (prior=True) and the shrinkage of the network's part."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import minimize
+from scipy.special import logsumexp
+
+from skspider.spider import RerankTransformer, SpiderRanker
+from skspider.spider._loss import plackett_luce_prior
+
+FAST = {"d_model": 16, "max_iter": 60, "lr": 1e-2, "device": "cpu", "random_state": 0}
+NAN = np.nan
+
+
+def _direct_objective(b, Y):
+    """Sum over tasks of the Plackett-Luce NLL of ``b`` (ties: first), + ||b||^2 / 2."""
+    total = 0.5 * float(b @ b)
+    for y in Y:
+        known = np.flatnonzero(~np.isnan(y))
+        if len(known) < 2:
+            continue
+        order = sorted(known, key=lambda m: (-y[m], m))
+        total += sum(logsumexp(b[order[i:]]) - b[m] for i, m in enumerate(order)) / (len(known) - 1)
+    return total
+
+
+def test_prior_is_the_penalised_plackett_luce_optimum():
+    rng = np.random.default_rng(0)
+    Y = rng.normal(size=(15, 5)) + np.arange(5)
+    Y[rng.random(Y.shape) < 0.3] = NAN
+    b = plackett_luce_prior(Y)
+    reference = minimize(_direct_objective, np.zeros(5), args=(Y,), method="BFGS", tol=1e-10)
+    np.testing.assert_allclose(b, reference.x, atol=1e-5)
+    assert list(np.argsort(-b)) == [4, 3, 2, 1, 0]
+
+
+def test_prior_is_finite_when_a_model_wins_every_comparison():
+    Y = np.tile([3.0, 2.0, 1.0], (50, 1))
+    b = plackett_luce_prior(Y)
+    assert np.isfinite(b).all() and b[0] > b[1] > b[2]
+
+
+def test_fixed_utilities_are_held():
+    Y = np.tile([[1.0, 2.0, 3.0], [1.0, 3.0, 2.0]], (10, 1))
+    b = plackett_luce_prior(Y, fixed=np.array([0.5, NAN, NAN]))
+    assert b[0] == 0.5 and b[1] > 0.5 and b[2] > 0.5
+
+
+# Tasks whose tokens say nothing (all equal): only the task-blind ranking can be learnt. "a"
+# has records on two tasks only, where it beats "b"; filling its missing records with 0 (or
+# any value below "c") would rank it last on the others and flip "a" below "b".
+RECORDS = pd.DataFrame(
+    [[0.9, 0.8, 0.1], [0.9, 0.8, 0.1]] + [[NAN, 0.7, 0.6]] * 4, columns=["a", "b", "c"]
+)
+TOKENS = np.ones((6, 2))
+
+
+def test_missing_records_are_masked_in_the_prior():
+    ranker = SpiderRanker(**FAST, shrinkage=0.0).fit(TOKENS, RECORDS)
+    assert list(ranker.predict_rank(TOKENS[:1])[0]) == [1, 2, 3]
+    np.testing.assert_array_equal(ranker.predict(TOKENS), np.tile(ranker.prior_, (6, 1)))
+    filled = SpiderRanker(**FAST, shrinkage=0.0).fit(TOKENS, RECORDS.fillna(0.0))
+    assert list(filled.predict_rank(TOKENS[:1])[0]) != [1, 2, 3]  # imputing flips it
+
+
+def test_missing_records_are_masked_in_the_network_loss():
+    params = {**FAST, "max_iter": 150, "prior": False}
+    ranker = SpiderRanker(**params).fit(TOKENS, RECORDS)
+    assert list(ranker.predict_rank(TOKENS[:1])[0]) == [1, 2, 3]
+    filled = SpiderRanker(**params).fit(TOKENS, RECORDS.fillna(0.0))
+    assert list(filled.predict_rank(TOKENS[:1])[0]) != [1, 2, 3]
+
+
+def test_training_starts_from_the_prior(make_tasks):
+    X, Y = make_tasks(20)
+    ranker = SpiderRanker(**{**FAST, "max_iter": 0}, shrinkage=1.0).fit(X, Y)
+    # The read-out starts at zero: the network adds exactly nothing before training.
+    np.testing.assert_array_equal(ranker.predict(X), np.tile(ranker.prior_, (20, 1)))
+    assert ranker.prior_.shape == (4,) and ranker.shrinkage_ == 1.0
+
+
+def test_auto_shrinkage_keeps_the_prior_when_tasks_say_nothing():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))  # tokens unrelated to the labels
+    Y = np.arange(5) + rng.normal(size=(60, 5))  # one shared ranking plus noise
+    # 18 held-out tasks (fewer make the choice a coin toss).
+    ranker = SpiderRanker(**{**FAST, "max_iter": 200}, validation_fraction=0.3).fit(X, Y)
+    assert set(ranker.shrinkage_scores_) == {0.0, 0.25, 0.5, 0.75, 1.0}
+    assert ranker.shrinkage_ == 0.0
+    assert list(ranker.predict_rank(X[:1])[0]) == [5, 4, 3, 2, 1]
+
+
+def test_auto_shrinkage_uses_the_network_where_it_helps(make_tasks):
+    X, Y = make_tasks(80)
+    ranker = SpiderRanker(**{**FAST, "max_iter": 150}).fit(X[:60], Y[:60])
+    assert ranker.shrinkage_ > 0.0
+    best = max(ranker.shrinkage_scores_.values())
+    assert ranker.shrinkage_scores_[ranker.shrinkage_] == best
+    assert best > ranker.shrinkage_scores_[0.0]
+    prior = SpiderRanker(**FAST, shrinkage=0.0).fit(X[:60], Y[:60])
+    assert ranker.score(X[60:], Y[60:]) > prior.score(X[60:], Y[60:]) + 0.2
+
+
+def test_fixed_shrinkage_holds_out_nothing(make_tasks):
+    X, Y = make_tasks(32)
+    ranker = SpiderRanker(**{**FAST, "max_iter": 4}, shrinkage=0.5).fit(X, Y)
+    assert ranker.shrinkage_ == ranker.specific_shrinkage_ == 0.5
+    assert ranker.shrinkage_scores_ == {}
+    assert ranker.n_epochs_ == 2  # 32 tasks in batches of 16: every task is trained on
+
+
+def test_without_prior_the_network_alone(make_tasks):
+    X, Y = make_tasks(20)
+    ranker = SpiderRanker(**FAST, prior=False).fit(X, Y)
+    assert ranker.prior_ is None and ranker.shrinkage_ == 1.0
+    assert SpiderRanker.paper_params()["prior"] is False
+
+
+def test_specific_tokens_get_their_own_shrinkage(specific_split):
+    # The general tokens say nothing, the PTMs' own tokens everything: the general scores
+    # stay at the prior, the re-scored ones use the network.
+    train, Y, test, Y_test = specific_split
+    ranker = SpiderRanker(**FAST, max_specific_tokens=5, validation_fraction=0.3).fit(train, Y)
+    assert ranker.specific_shrinkage_scores_
+    assert ranker.specific_shrinkage_ > ranker.shrinkage_
+    general = RerankTransformer(ranker, k=0).fit(train, Y)
+    reranked = RerankTransformer(ranker, k=5).fit(train, Y)
+    assert reranked.score(test, Y_test) > general.score(test, Y_test) + 0.3
+
+
+def test_add_models_extends_the_prior(make_tasks):
+    X, Y = make_tasks(30)
+    ranker = SpiderRanker(**FAST, shrinkage=0.0).fit(X, Y)
+    before = ranker.prior_.copy()
+    ranker.add_models(X, np.c_[Y, Y[:, 0] + 10.0], max_iter=5)  # a new model, best everywhere
+    np.testing.assert_array_equal(ranker.prior_[:4], before)
+    assert ranker.prior_[4] > before.max()
+    assert (ranker.predict_rank(X)[:, 4] == 1).all()
+
+
+def test_a_model_without_any_record_is_refused():
+    Y = np.array([[1.0, NAN], [2.0, NAN]])
+    with pytest.raises(ValueError, match=r"models \[1\] have no known label"):
+        SpiderRanker(**FAST).fit(np.ones((2, 2)), Y)
+
+
+def test_held_out_tasks_without_two_records_warn_and_keep_the_prior(monkeypatch):
+    import skspider.spider._ranker as ranker_module
+
+    Y = np.array([[1.0, 2.0, 3.0]] * 9 + [[1.0, NAN, NAN]])
+    X = np.arange(10.0)[:, None]
+    # Hold out the last task, the one with a single record.
+    monkeypatch.setattr(ranker_module, "split_tasks", lambda n, *a, **k: (np.arange(9), [9]))
+    with pytest.warns(UserWarning, match="no held-out task has two known labels"):
+        ranker = SpiderRanker(**FAST).fit(X, Y)
+    assert ranker.shrinkage_ == 0.0
+
+
+def test_a_pickle_from_before_the_prior_loads_as_the_network_alone(make_tasks):
+    X, Y = make_tasks(20)
+    ranker = SpiderRanker(**FAST, prior=False).fit(X, Y)
+    state = ranker.__getstate__()
+    for name in ("prior", "shrinkage", "prior_", "shrinkage_", "shrinkage_scores_",
+                 "specific_shrinkage_", "specific_shrinkage_scores_"):  # fmt: skip
+        state.pop(name)
+    old = SpiderRanker.__new__(SpiderRanker)
+    old.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert old.get_params()["prior"] is False
+    np.testing.assert_array_equal(old.predict(X), ranker.predict(X))
+
+
+def test_a_single_training_task_keeps_the_prior_with_a_warning():
+    with pytest.warns(UserWarning, match="one training task cannot be split"):
+        ranker = SpiderRanker(**FAST).fit(np.ones((1, 2)), np.array([[1.0, 2.0, 3.0]]))
+    assert ranker.shrinkage_ == 0.0 and list(ranker.predict_rank(np.ones((1, 2)))[0]) == [3, 2, 1]
