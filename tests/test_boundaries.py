@@ -58,8 +58,14 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("tests/spider/test_ranker.py", "skspider.spider._training"): (
         "checks the private learning-rate schedule of the training loop"
     ),
-    ("tests/spider/test_rerank.py", "skspider.spider._rerank"): (
-        "checks the private grid of k that RerankTransformer searches"
+    ("tests/spider/test_rerank.py", "skspider.spider._topk"): (
+        "checks the private grid of k that the re-rankers search"
+    ),
+    ("tests/spider/test_prior_term.py", "skspider.spider._loss"): (
+        "checks the task-blind Plackett-Luce utilities of the prior term against the loss"
+    ),
+    ("tests/spider/test_prior_term.py", "skspider.spider._ranker"): (
+        "unit tests of the ranker's private prior-term helpers"
     ),
     ("tests/test_common.py", "skspider.utils._test_common"): (
         "the common tests' instance generator and expected failures are private, as "

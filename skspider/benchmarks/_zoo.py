@@ -17,7 +17,7 @@ import numpy as np
 __all__ = ["zoo_benchmark"]
 
 QUICK_ESTIMATORS = ("LogME", "LEEP")
-MAIN_RANKERS = ("spider", "spider+rerank", "prior", "proxy prior", "LogME", "PARC")
+MAIN_RANKERS = ("spider", "spider+rerank", "spider+LogME", "prior", "proxy prior", "LogME", "PARC")
 
 
 def zoo_benchmark(
@@ -94,14 +94,18 @@ def zoo_benchmark(
         per_seed = {s: t.loc[names] for s, t in data.truth_seeds.items()}
         which = f"{len(tasks)} test tasks"
     rerank_k = int(data.rerank.get("k", 0)) if k is None else int(k)
+    estimator_k = data.rerank_estimator.get("k")
     rankers, skipped = make_rankers(
         data.ranker, train_tokens=data.train_tokens, train_labels=data.train_truth,
         proxy_labels=data.proxy_train, metadata=data.zoo.metadata(), rerank_k=rerank_k,
+        estimator_rerank_k=estimator_k,
+        estimator_rerank=data.rerank_estimator.get("estimator", "LogME"),
         estimators=estimators,
     )  # fmt: skip
     notes = {
         "rerank_k": rerank_k,
         "rerank_k_chosen_on": "validation tasks (build)" if k is None else "given",
+        "estimator_rerank": data.rerank_estimator,
     }
     loader = data.feature_loader(device=device)
     with warnings.catch_warnings():
@@ -155,6 +159,12 @@ def markdown(result: dict) -> str:
         lines.append(
             f"spider+rerank: k = {result['notes']['rerank_k']}, "
             f"{result['notes']['rerank_k_chosen_on']}."
+        )
+    est = result["notes"].get("estimator_rerank") or {}
+    if est.get("k") is not None:
+        lines.append(
+            f"spider+{est['estimator']}: {est['estimator']} on Spider's top k = {est['k']}, "
+            "k chosen on the validation tasks (build) among 0-5."
         )
     for name, reason in result["skipped"].items():
         lines.append(f"skipped {name}: {reason}.")

@@ -19,6 +19,8 @@ def make_rankers(
     proxy_labels: pd.DataFrame | None = None,
     metadata: pd.DataFrame | None = None,
     rerank_k: int | None = None,
+    estimator_rerank_k: int | None = None,
+    estimator_rerank: str = "LogME",
     estimators: Sequence[str] | None = None,
     baselines: bool = True,
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -30,6 +32,10 @@ def make_rankers(
     * ``spider+rerank``: its top ``rerank_k`` re-scored with their own tokens
       (`~skspider.spider.RerankTransformer`): the encoder and k PTM passes (when
       ``rerank_k`` is given and the ranker has PTM-specific projections);
+    * ``spider+LogME`` (``spider+<estimator_rerank>``): its top ``estimator_rerank_k``
+      re-ordered by a transferability estimator on their own features
+      (`~skspider.spider.EstimatorReranker`): the encoder and k PTM passes (when
+      ``estimator_rerank_k`` is given);
     * with ``baselines``: ``prior`` (`~skspider.dummy.PriorRanker` of ``train_labels``: a
       leaderboard of the training records), ``proxy prior`` (of ``proxy_labels``),
       ``metadata`` (bigger is better, the ``n_params`` column of ``metadata``), ``ridge``
@@ -51,6 +57,10 @@ def make_rankers(
         The zoo's metadata (`~skspider.zoo.ModelZoo.metadata`), for ``metadata``.
     rerank_k : int, default=None
         The re-ranking k (chosen on validation tasks); None: no re-ranking row.
+    estimator_rerank_k : int, default=None
+        The k of the estimator re-ranker (chosen on validation tasks); None: no such row.
+    estimator_rerank : str, default="LogME"
+        The estimator of that re-ranker.
     estimators : sequence of str, default=None
         Transferability estimators by name; ``()`` for none.
     baselines : bool, default=True
@@ -66,11 +76,12 @@ def make_rankers(
     from sklearn.pipeline import make_pipeline
 
     from ..dummy import MetadataRanker, NearestTasksRanker, PriorRanker, RidgeRanker
-    from ..spider import RerankTransformer
+    from ..spider import EstimatorReranker, RerankTransformer
     from ..tasks import TaskTokenizer
     from ..transferability import TransferabilityRanker, get_estimator, list_estimators
 
     models = [str(m) for m in ranker.models_]
+    zoo = pd.DataFrame(np.zeros((1, len(models))), columns=models)
     # A tokenizer only checks and records the width of the general features in fit.
     width = [_skeleton(ranker.n_features_in_)]
 
@@ -88,6 +99,13 @@ def make_rankers(
             )
         else:
             skipped["spider+rerank"] = "the ranker has no PTM-specific projections"
+    if estimator_rerank_k is not None:
+        rerank = EstimatorReranker(
+            FrozenEstimator(ranker), estimator=estimator_rerank, k=int(estimator_rerank_k),
+            missing="nan", error_score=np.nan,
+        )  # fmt: skip
+        label = f"spider+{type(get_estimator(estimator_rerank)).__name__}"
+        rankers[label] = make_pipeline(tokenizer(model_tokens=True), rerank.fit(width, zoo))
     if baselines:
         rankers["prior"] = PriorRanker().fit(train_tokens, train_labels)
         if proxy_labels is not None:
@@ -102,7 +120,6 @@ def make_rankers(
         )
     names = sorted(list_estimators()) if estimators is None else list(estimators)
     skeleton = [_skeleton()]
-    zoo = pd.DataFrame(np.zeros((1, len(models))), columns=models)
     for name in names:
         est = get_estimator(name)
         label = type(est).__name__

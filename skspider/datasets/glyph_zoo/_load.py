@@ -260,8 +260,10 @@ def load_glyph_zoo(
         * ``scores``: the transferability estimators' scores (tidy); ``proxy_train``,
           ``proxy_eval``: proxy ranks (the plan's estimators aggregated) of the training
           and of the validation and test tasks;
-        * ``ranker``: the trained `~skspider.spider.SpiderRanker`; ``rerank``: its
-          re-ranking k chosen on the validation tasks;
+        * ``ranker``: the trained `~skspider.spider.SpiderRanker`; ``rerank``: the k of
+          its re-ranking with PTM-specific tokens, chosen on the validation tasks (with the
+          validation tau_w of every candidate); ``rerank_estimator``: the same for LogME
+          on its top k (`~skspider.spider.EstimatorReranker`, at most 5 forward passes);
         * ``best_lr``, ``report`` (the headroom figures, see ``DESCR``), ``manifest`` and
           ``DESCR``.
 
@@ -353,6 +355,7 @@ def load_glyph_zoo(
         proxy_eval=proxy_table(scores, estimators, eval_names, models),
         ranker=ranker,
         rerank=manifest["ranker"].get("rerank_tokens", {}),
+        rerank_estimator=manifest["ranker"].get("rerank_estimator", {}),
         best_lr=manifest["best_lr"],
         report=manifest["report"],
         manifest=manifest,

@@ -42,14 +42,27 @@ def _key(builder, labels: pd.DataFrame, tokens: dict) -> str:
     return h
 
 
-def train_ranker(builder) -> None:
-    """Train the ranker (unless cached) and choose its re-ranking k on the validation tasks."""
-    import torch
-    from sklearn.frozen import FrozenEstimator
+# The re-rankers' k: chosen on the validation tasks among these (the estimator re-ranker at
+# most 5 forward passes: its point is to cost a small fraction of a pass of the zoo).
+K_TOKENS = None  # RerankTransformer's default grid, up to the zoo size
+K_ESTIMATOR = (0, 1, 2, 3, 4, 5)
+RERANK_ESTIMATOR = "LogME"
 
-    from ...spider import RerankTransformer, SpiderRanker
+
+def train_ranker(builder) -> None:
+    """Train the ranker (unless cached), choose its re-rankers' k on the validation tasks,
+    and evaluate what ships on the test tasks (each step cached)."""
+    ranker, key, info = _fit(builder)
+    choices = choose_k(builder, ranker, key)
+    evaluate_shipped(builder, ranker, {**info, **choices}, key)
+
+
+def _fit(builder):
+    import torch
+
+    from ...spider import SpiderRanker
     from ...tasks import TaskTokenizer
-    from ._format import ranker_to_state
+    from ._format import ranker_from_state, ranker_to_state
     from ._store import atomic_write
 
     train = builder.tasks(("train",))
@@ -60,7 +73,8 @@ def train_ranker(builder) -> None:
     log = builder.work.log("ranker")
     if path.exists() and key in log:
         builder.log("ranker: cached")
-        return
+        ranker = ranker_from_state(torch.load(path, map_location="cpu", weights_only=True))
+        return ranker, key, {k: v for k, v in log[key].items() if k != "key"}
     # Each PTM's own class centroids too: trained with them, the ranker can re-rank a new
     # task's top-k PTMs from their forward passes (RerankTransformer), as the authors' is.
     with_tokens = TaskTokenizer(model_tokens=True).fit(train).transform(train)
@@ -72,33 +86,62 @@ def train_ranker(builder) -> None:
     ranker.set_params(verbose=0)  # the artifact is the same whatever the build's verbosity
     state = ranker_to_state(ranker)
     atomic_write(path, lambda p: torch.save(state, p))
+    info = {
+        "params": {**ranker.get_params(), "random_state": builder.seed},
+        "labels": builder.plan["ranker"]["labels"],
+        "n_train_tasks": len(train),
+        "n_labels": int(labels.notna().to_numpy().sum()),
+        "train_tau_w": float(ranker.score(TaskTokenizer().fit_transform(train), labels)),
+    }
+    log.add(key, info)
+    builder.log("ranker: trained")
+    return ranker, key, info
 
-    # k of the re-ranking with PTM-specific tokens, on the validation tasks' truth.
+
+def choose_k(builder, ranker, key: str) -> dict:
+    """The k of each re-ranker, chosen on the validation tasks' truth: PTM-specific tokens
+    (`RerankTransformer`) and LogME on the top k (`EstimatorReranker`)."""
+    from sklearn.frozen import FrozenEstimator
+
+    from ...spider import EstimatorReranker, RerankTransformer
+    from ...tasks import TaskTokenizer
+
+    log = builder.work.log("rerank")
+    ckey = fingerprint("rerank", key, K_TOKENS, K_ESTIMATOR, RERANK_ESTIMATOR)
+    if ckey in log:
+        return {k: v for k, v in log[ckey].items() if k != "key"}
     valid = builder.tasks(("validation",))
     truth, _ = truth_tables(builder.truth_runs(), "validation")
+    Y = truth.loc[[t.name for t in valid], list(ranker.models_)]
+    # Tokens, lazy PTM-specific tokens and the PTMs' features (from the build's cache).
     vtok = TaskTokenizer(model_tokens=True).fit(valid).transform(valid)
-    rerank = RerankTransformer(FrozenEstimator(ranker), k="auto").fit(
-        vtok, truth.loc[[t.name for t in valid], list(ranker.models_)]
-    )
-    builder.work.log("ranker").add(
-        key,
-        {
-            "params": {**ranker.get_params(), "random_state": builder.seed},
-            "labels": builder.plan["ranker"]["labels"],
-            "n_train_tasks": len(train),
-            "n_labels": int(labels.notna().to_numpy().sum()),
-            "train_tau_w": float(ranker.score(TaskTokenizer().fit_transform(train), labels)),
-            "rerank_tokens": {
-                "k": int(rerank.k_),
-                "validation_tau_w_by_k": {str(k): v for k, v in rerank.k_scores_.items()},
-            },
+    tokens = RerankTransformer(FrozenEstimator(ranker), k="auto", k_candidates=K_TOKENS)
+    tokens.fit(vtok, Y)
+    estimator = EstimatorReranker(
+        FrozenEstimator(ranker), estimator=RERANK_ESTIMATOR, k="auto",
+        k_candidates=list(K_ESTIMATOR), missing="nan", error_score=np.nan, random_state=0,
+    ).fit(vtok, Y)  # fmt: skip
+    choices = {
+        "rerank_tokens": {
+            "k": int(tokens.k_),
+            "validation_tau_w_by_k": {str(k): v for k, v in tokens.k_scores_.items()},
         },
+        "rerank_estimator": {
+            "estimator": RERANK_ESTIMATOR,
+            "k": int(estimator.k_),
+            "validation_tau_w_by_k": {str(k): v for k, v in estimator.k_scores_.items()},
+        },
+    }
+    log.add(ckey, choices)
+    builder.log(
+        f"ranker: k chosen on the validation tasks: {tokens.k_} (own tokens), "
+        f"{estimator.k_} ({RERANK_ESTIMATOR} on the top k)"
     )
-    builder.log(f"ranker: trained; re-ranking k = {rerank.k_} on the validation tasks")
+    return choices
 
 
 # The rankers whose means over the test tasks the report gives (the demo prints them).
-REPORTED = ("spider", "spider+rerank", "prior", "LogME")
+REPORTED = ("spider", "spider+rerank", "spider+LogME", "prior", "LogME")
 
 
 def evaluate_shipped(builder, ranker, info: dict, key: str) -> dict:
@@ -110,7 +153,9 @@ def evaluate_shipped(builder, ranker, info: dict, key: str) -> dict:
     from ...zoo import FeatureLoader
 
     log = builder.work.log("evaluation")
-    ekey = fingerprint("evaluation", key, REPORTED, info["rerank_tokens"]["k"])
+    ekey = fingerprint(
+        "evaluation", key, REPORTED, info["rerank_tokens"]["k"], info["rerank_estimator"]["k"]
+    )
     if ekey in log:
         return log[ekey]["test_rankers"]
     train = builder.tasks(("train",))
@@ -118,7 +163,9 @@ def evaluate_shipped(builder, ranker, info: dict, key: str) -> dict:
     labels = _labels(builder, train)
     rankers, _ = make_rankers(
         ranker, train_tokens=[tokens[t.name] for t in train], train_labels=labels,
-        rerank_k=info["rerank_tokens"]["k"], estimators=("LogME",),
+        rerank_k=info["rerank_tokens"]["k"],
+        estimator_rerank_k=info["rerank_estimator"]["k"], estimator_rerank=RERANK_ESTIMATOR,
+        estimators=("LogME",),
     )  # fmt: skip
     rankers = {name: r for name, r in rankers.items() if name in REPORTED}
     truth, _ = truth_tables(builder.truth_runs(), "test")
@@ -155,19 +202,9 @@ def evaluate_shipped(builder, ranker, info: dict, key: str) -> dict:
 
 
 def load_trained(builder) -> tuple[Any, dict]:
-    """The trained ranker of the current plan and what the stage recorded about it."""
-    import torch
-
-    from ._format import ranker_from_state
-
-    train = builder.tasks(("train",))
-    tokens = builder.train_tokens(train)
-    key = _key(builder, _labels(builder, train), tokens)
-    path = builder.work.file("ranker", key, "pt")
-    log = builder.work.log("ranker")
-    if not path.exists() or key not in log:
-        raise RuntimeError("the ranker stage has not run for this plan; run the build again.")
-    ranker = ranker_from_state(torch.load(path, map_location="cpu", weights_only=True))
-    info = {k: v for k, v in log[key].items() if k != "key"}
+    """The trained ranker of the current plan and what its steps recorded (training, the
+    re-rankers' k, the test evaluation)."""
+    ranker, key, info = _fit(builder)
+    info = {**info, **choose_k(builder, ranker, key)}
     info["report"] = {"test_rankers": evaluate_shipped(builder, ranker, info, key)}
     return ranker, info
