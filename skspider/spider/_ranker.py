@@ -681,8 +681,8 @@ class SpiderRanker(BaseRanker):
             {m: a for m, a in specific[i].items() if m in projected} for i in valid if specific
         ]
         if auto and any(valid_specific):
-            # The network told each PTM's own tokens knows more than from general tokens
-            # alone: how far to trust it then is judged on its own, every PTM re-scored.
+            # Told each PTM's own tokens, the network knows more than from general tokens
+            # alone: how far to trust it then is judged apart, with every PTM re-scored.
             spec = self._validation_scores(
                 valid_sets, valid_Y, prior_train, alphas, specific=valid_specific
             )
