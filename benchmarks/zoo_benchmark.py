@@ -249,14 +249,13 @@ def run_benchmark(data, runs: list[dict], args, log) -> tuple[dict, dict, dict]:
             return rerank.predict(specific.fit_transform([task]))
 
         scores, seconds, passes = [], [], []
-        for run, gen in zip(runs, results["spider"]["scores"]):
+        for run in runs:
             (S,), pred_s = timed(rescore, run["task"])
-            # The PTMs re-scored: the general ranking's top k (ties to the lower index, as
-            # RerankTransformer breaks them).
-            top = np.argsort(-gen, kind="stable")[: rerank.k_]
+            # The PTMs re-scored (each a forward pass), as the re-ranker selects them.
+            (top,) = rerank.select(specific.fit_transform([run["task"]]))
             scores.append(S)
             passes.append(len(top))
-            seconds.append(run["encoder_s"] + pred_s + sum(run["ptm_s"][models[m]] for m in top))
+            seconds.append(run["encoder_s"] + pred_s + sum(run["ptm_s"][m] for m in top))
         results["spider+rerank"] = {
             "scores": np.vstack(scores),
             "seconds": seconds,

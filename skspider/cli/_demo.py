@@ -179,12 +179,12 @@ def rank_task(data: Any, task: Any, k: int, device: str, log) -> dict:
     top: list[str] = []
     rerank_s = 0.0
     if k:
-        # The general ranking's top k (ties to the lower index, as RerankTransformer breaks
-        # them) need their own pass; its features were just extracted for LogME and timed.
-        top = [names[m] for m in np.argsort(-scores, kind="stable")[:k]]
-        log(f"Spider re-ranking: {k} PTM forward passes ({', '.join(top)}) ...")
         rerank = RerankTransformer(FrozenEstimator(data.ranker), k=k)
         rerank.fit(data.train_tokens[:1], data.proxy_train.iloc[:1])  # k given: nothing fitted
+        # The PTMs the re-ranker selects need their own pass; their features were just
+        # extracted for LogME and timed.
+        top = [str(m) for m in rerank.select(tokens)[0]]
+        log(f"Spider re-ranking: {len(top)} PTM forward passes ({', '.join(top)}) ...")
         own = Task(
             y=task.y, X=target.X, model_features={m: features[m] for m in top}, name=task.name
         )
