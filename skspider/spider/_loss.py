@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["plackett_luce_loss", "plackett_luce_order", "plackett_luce_prior"]
+__all__ = ["leaderboard_prior", "plackett_luce_loss", "plackett_luce_order", "plackett_luce_prior"]
 
 _NEG = -1e30
 
@@ -160,3 +160,59 @@ def plackett_luce_prior(
     optimizer.step(objective)
     with torch.no_grad():
         return torch.where(mask, b_free, b_held).numpy().copy()
+
+
+def leaderboard_prior(Y: np.ndarray, ties: str = "first") -> np.ndarray:
+    """The leaderboard of the labels on the Plackett-Luce scale: ``b = c * z``.
+
+    ``z`` is each model's mean label over the tasks that record it (NaN left out; the
+    ranking of `skspider.dummy.PriorRanker`), standardised over the models; ``c >= 0`` is the
+    one factor that maximises the Plackett-Luce likelihood of the tasks' rankings (ties as
+    ``ties``) for scores ``c * z`` on every task. So ``b`` ranks the models exactly as the
+    leaderboard does, on the scale of the network's scores. (The full maximum-likelihood
+    utilities, `plackett_luce_prior`, rank them by their order statistics instead: with many
+    tied labels, as fine-tuning records have near 100% accuracy, that ranking is further
+    from the truth's, and with ties broken by index it favours the first models.)
+
+    Parameters
+    ----------
+    Y : ndarray of shape (n_tasks, n_models)
+        Labels, larger = better; NaN = unknown. Every model needs one known label.
+    ties : {"first", "breslow"}, default="first"
+        As in `plackett_luce_order`.
+
+    Returns
+    -------
+    b : ndarray of shape (n_models,), float64
+    """
+    Y = np.asarray(Y, dtype=np.float64)
+    mean = np.nanmean(Y, axis=0)
+    spread = mean.std()
+    if not np.isfinite(spread) or spread == 0:
+        return np.zeros(Y.shape[1])
+    z = (mean - mean.mean()) / spread
+    order, start, n_known = (torch.from_numpy(a) for a in plackett_luce_order(Y, ties))
+    if int((n_known >= 2).sum()) == 0:
+        return z
+    scores = torch.from_numpy(z).unsqueeze(0).expand(Y.shape[0], -1)
+
+    def loss(c: float) -> float:
+        return float(plackett_luce_loss(c * scores, order, start, n_known))
+
+    # The loss is convex in c (a log-sum-exp of linear functions): golden-section search on
+    # [0, 50] (a factor of 50 on unit-variance scores already ranks deterministically).
+    lo, hi = 0.0, 50.0
+    ratio = (np.sqrt(5.0) - 1.0) / 2.0
+    a, b_ = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    fa, fb = loss(a), loss(b_)
+    for _ in range(60):
+        if fa <= fb:
+            hi, b_, fb = b_, a, fa
+            a = hi - ratio * (hi - lo)
+            fa = loss(a)
+        else:
+            lo, a, fa = a, b_, fb
+            b_ = lo + ratio * (hi - lo)
+            fb = loss(b_)
+    return 0.5 * (lo + hi) * z
+

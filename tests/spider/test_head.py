@@ -141,9 +141,11 @@ def test_bilinear_add_models_learns_the_new_token_only(fitted_bilinear):
     for k, v in ranker.module_.state_dict().items():
         if k != "model_tokens":
             assert torch.equal(v, frozen[k]), k
-    # The new token goes through U like the others: it ranks next to "b" on most tasks.
+    # The new token goes through U like the others: it beats "b" (as its records do, by a
+    # little) on most tasks and stays near it on all.
     ranks = ranker.predict_rank(X[48:])
-    assert np.mean(np.abs(ranks[:, 4] - ranks[:, 1]) <= 1) >= 0.75
+    assert np.mean(ranks[:, 4] < ranks[:, 1]) >= 0.75
+    assert np.abs(ranks[:, 4] - ranks[:, 1]).max() <= 2
     loaded = pickle.loads(pickle.dumps(ranker))
     np.testing.assert_array_equal(loaded.predict(X[48:]), ranker.predict(X[48:]))
 

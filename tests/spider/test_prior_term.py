@@ -5,11 +5,13 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import minimize
+import torch
+from scipy.optimize import minimize, minimize_scalar
 from scipy.special import logsumexp
 
 from skspider.spider import RerankTransformer, SpiderRanker
-from skspider.spider._loss import plackett_luce_prior
+from skspider.dummy import PriorRanker
+from skspider.spider._loss import leaderboard_prior, plackett_luce_loss, plackett_luce_order, plackett_luce_prior
 
 FAST = {"d_model": 16, "max_iter": 60, "lr": 1e-2, "device": "cpu", "random_state": 0}
 NAN = np.nan
@@ -47,6 +49,39 @@ def test_fixed_utilities_are_held():
     Y = np.tile([[1.0, 2.0, 3.0], [1.0, 3.0, 2.0]], (10, 1))
     b = plackett_luce_prior(Y, fixed=np.array([0.5, NAN, NAN]))
     assert b[0] == 0.5 and b[1] > 0.5 and b[2] > 0.5
+
+
+def test_leaderboard_prior_ranks_as_the_mean_label_at_the_likelihood_scale():
+    rng = np.random.default_rng(1)
+    Y = rng.normal(size=(20, 6)) + np.linspace(0, 2, 6)
+    Y[rng.random(Y.shape) < 0.25] = NAN
+    b = leaderboard_prior(Y, "breslow")
+    mean = np.nanmean(Y, axis=0)
+    np.testing.assert_array_equal(np.argsort(-b), np.argsort(-mean))
+    z = (mean - mean.mean()) / mean.std()
+    c = b[0] / z[0]
+    np.testing.assert_allclose(b, c * z)
+    order, start, n_known = (torch.from_numpy(a) for a in plackett_luce_order(Y, "breslow"))
+
+    def loss(factor):
+        scores = torch.from_numpy(factor * z).unsqueeze(0).expand(len(Y), -1)
+        return float(plackett_luce_loss(scores, order, start, n_known))
+
+    reference = minimize_scalar(loss, bounds=(0.0, 50.0), method="bounded", options={"xatol": 1e-8})
+    assert c > 0 and c == pytest.approx(reference.x, abs=1e-4)
+
+
+def test_leaderboard_prior_of_equal_means_is_zero():
+    assert not leaderboard_prior(np.ones((3, 4))).any()
+
+
+def test_spider_at_zero_shrinkage_ranks_as_the_prior_ranker(make_tasks):
+    X, Y = make_tasks(30)
+    Y = Y.copy()
+    Y[::4, 1] = NAN
+    spider = SpiderRanker(**FAST, shrinkage=0.0).fit(X, Y)
+    prior = PriorRanker().fit(X, Y)
+    np.testing.assert_array_equal(spider.predict_rank(X), prior.predict_rank(X))
 
 
 # Tasks whose tokens say nothing (all equal): only the task-blind ranking can be learnt. "a"
