@@ -204,7 +204,8 @@ class SpiderRanker(BaseRanker):
         ``tol``, and keep the weights of the best epoch.
     validation_fraction : float, default=0.1
         Share of training tasks held out when ``early_stopping`` or ``shrinkage="auto"``
-        (one hold-out serves both: each epoch's score is then that of its best ``alpha``).
+        (one hold-out serves both: each epoch's score is then that of its best ``alpha``);
+        of their groups when `fit` is given ``groups``.
     n_iter_no_change : int, default=5
         Patience of early stopping, in epochs.
     tol : float, default=1e-4
@@ -244,7 +245,7 @@ class SpiderRanker(BaseRanker):
     token_mean_, token_scale_ : ndarray of shape (n_features,) or None
         The token standardisation (None without ``standardize``).
     prior_ : ndarray of shape (n_models,) or None
-        The task-blind term ``b`` (Plackett-Luce utilities of the training labels; None
+        The task-blind term ``b`` (the leaderboard of the training labels, see ``prior``; None
         without ``prior``).
     shrinkage_ : float
         The weight ``alpha`` of the network's scores (1.0 without ``prior``).
@@ -476,7 +477,7 @@ class SpiderRanker(BaseRanker):
 
     # -- fit --------------------------------------------------------------------------------
     @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: Any, y: Any) -> SpiderRanker:
+    def fit(self, X: Any, y: Any, groups: Any = None) -> SpiderRanker:
         """Train the ranker on tasks and their rankings of the zoo.
 
         Parameters
@@ -488,6 +489,12 @@ class SpiderRanker(BaseRanker):
         y : array-like or DataFrame of shape (n_tasks, n_models)
             ``Y``: proxy ranks or performances, larger = better, NaN = unknown. A DataFrame
             names the models.
+        groups : array-like of shape (n_tasks,), default=None
+            A group label per task (the task's domain, say). The tasks held out for
+            ``shrinkage="auto"`` and ``early_stopping`` are then whole groups, so that the
+            choice measures what carries over to groups the network never saw (tasks of one
+            domain resemble each other: held out one by one, they reward memorising the
+            domain). None: tasks are held out one by one.
 
         Returns
         -------
@@ -508,6 +515,13 @@ class SpiderRanker(BaseRanker):
         sets, tasks = self._inputs(X, reset=True)
         Y = self._validate_targets(y, reset=True)
         self._check_n_tasks(sets, Y)
+        if groups is not None:
+            groups = np.asarray(groups)
+            if groups.shape != (len(sets),):
+                raise ValueError(
+                    f"groups must have one label per task, shape ({len(sets)},); got shape "
+                    f"{groups.shape}."
+                )
         empty = np.flatnonzero(np.isnan(Y).all(axis=0))
         if empty.size:
             # Nothing would place them: they would be ranked by an untrained token.
@@ -568,13 +582,16 @@ class SpiderRanker(BaseRanker):
 
         auto = self.prior and self.shrinkage == "auto"
         train, valid = np.arange(len(sets)), np.array([], dtype=np.int64)
-        # A single task cannot be split: auto shrinkage then keeps the prior (warned below).
-        if self.early_stopping or (auto and len(sets) >= 2):
+        # A single task (group) cannot be split: auto shrinkage then keeps the prior (warned
+        # below).
+        splittable = len(sets) >= 2 and (groups is None or len(np.unique(groups)) >= 2)
+        if self.early_stopping or (auto and splittable):
             train, valid = split_tasks(
                 len(sets),
                 self.validation_fraction,
                 rng,
                 what="early_stopping" if self.early_stopping else "shrinkage='auto'",
+                groups=groups,
             )
         # The shrinkages the held-out tasks compare (one: the fixed one, or none to apply).
         alphas = _SHRINKAGE_GRID if auto else (float(self.shrinkage) if self.prior else 1.0,)
@@ -676,8 +693,8 @@ class SpiderRanker(BaseRanker):
                 if not np.isfinite(list(scores.values())).any():
                     warnings.warn(
                         "shrinkage='auto': no held-out task has two known labels to compare "
-                        "the shrinkages on (one training task cannot be split); the network's "
-                        "part is set to 0 (the prior alone).",
+                        "the shrinkages on (one training task, or group, cannot be split); the "
+                        "network's part is set to 0 (the prior alone).",
                         UserWarning,
                         stacklevel=3,
                     )

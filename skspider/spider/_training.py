@@ -17,17 +17,35 @@ __all__ = ["TokenBank", "cosine_schedule", "specific_tokens", "split_tasks", "tr
 
 
 def split_tasks(
-    n: int, fraction: float, rng: np.random.Generator | np.random.RandomState, *, what: str
+    n: int,
+    fraction: float,
+    rng: np.random.Generator | np.random.RandomState,
+    *,
+    what: str,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, valid)`` of a random hold-out of ``ceil(fraction * n)`` tasks.
 
-    At least one task on each side; ``what`` names the option in the error for ``n < 2``.
+    With ``groups`` (one label per task), whole groups are held out instead:
+    ``ceil(fraction * n_groups)`` of them, so that the held-out tasks measure what carries
+    over to groups never trained on. At least one task (group) on each side; ``what`` names
+    the option in the error when that is impossible.
     """
-    if n < 2:
-        raise ValueError(f"{what} needs at least 2 training tasks to hold some out, got {n}.")
-    n_valid = min(max(1, math.ceil(fraction * n)), n - 1)
-    perm = rng.permutation(n)
-    return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
+    if groups is None:
+        if n < 2:
+            raise ValueError(f"{what} needs at least 2 training tasks to hold some out, got {n}.")
+        n_valid = min(max(1, math.ceil(fraction * n)), n - 1)
+        perm = rng.permutation(n)
+        return np.sort(perm[n_valid:]), np.sort(perm[:n_valid])
+    labels, codes = np.unique(np.asarray(groups), return_inverse=True)
+    if len(labels) < 2:
+        raise ValueError(
+            f"{what} with groups needs at least 2 groups to hold one out, got {len(labels)}."
+        )
+    n_valid = min(max(1, math.ceil(fraction * len(labels))), len(labels) - 1)
+    held = rng.permutation(len(labels))[:n_valid]
+    mask = np.isin(codes, held)
+    return np.flatnonzero(~mask), np.flatnonzero(mask)
 
 
 def _diverged(what: str, epoch: int, step: int, lr: float) -> ValueError:

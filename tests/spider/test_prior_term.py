@@ -208,6 +208,54 @@ def test_a_pickle_from_before_the_prior_loads_as_the_network_alone(make_tasks):
 
 
 def test_a_single_training_task_keeps_the_prior_with_a_warning():
-    with pytest.warns(UserWarning, match="one training task cannot be split"):
+    with pytest.warns(UserWarning, match=r"one training task, or group, cannot be split"):
         ranker = SpiderRanker(**FAST).fit(np.ones((1, 2)), np.array([[1.0, 2.0, 3.0]]))
     assert ranker.shrinkage_ == 0.0 and list(ranker.predict_rank(np.ones((1, 2)))[0]) == [3, 2, 1]
+
+
+def test_split_tasks_holds_out_whole_groups():
+    from skspider.spider._training import split_tasks
+
+    groups = np.repeat(["a", "b", "c", "d", "e"], 4)
+    train, valid = split_tasks(20, 0.3, np.random.default_rng(0), what="x", groups=groups)
+    assert len(valid) == 8 and len(train) == 12  # ceil(0.3 * 5) = 2 groups of 4
+    assert not set(groups[train]) & set(groups[valid])
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        split_tasks(4, 0.3, np.random.default_rng(0), what="x", groups=np.zeros(4))
+
+
+def _domain_problem(n_domains=20, per_domain=8, n_models=5, seed=0):
+    # Each domain has its own token and its own ranking of the models, unrelated to the
+    # token across domains: memorising a domain helps on its other tasks, never on a new one.
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_domains, 6))
+    effects = rng.normal(scale=2.0, size=(n_domains, n_models))
+    domain = np.repeat(np.arange(n_domains), per_domain)
+    X = centres[domain] + 0.05 * rng.normal(size=(len(domain), 6))
+    Y = np.arange(n_models) * 0.3 + effects[domain] + 0.1 * rng.normal(size=(len(domain), n_models))
+    return X, Y, domain
+
+
+def test_groups_make_auto_shrinkage_measure_transfer_to_new_groups():
+    X, Y, domain = _domain_problem()
+    params = {**FAST, "max_iter": 300, "validation_fraction": 0.25}
+    by_task = SpiderRanker(**params).fit(X, Y)
+    by_domain = SpiderRanker(**params).fit(X, Y, groups=domain)
+    assert by_task.shrinkage_ >= 0.5  # held-out tasks share domains with the training ones
+    assert by_domain.shrinkage_ == 0.0  # held-out domains: the network does not carry over
+    # New domains: the grouped choice (the prior) beats the one fooled by shared domains.
+    X_new, Y_new, _ = _domain_problem(seed=1)
+    assert by_domain.score(X_new, Y_new) > by_task.score(X_new, Y_new)
+
+
+def test_groups_of_the_wrong_shape_are_refused():
+    X, Y, domain = _domain_problem(n_domains=3, per_domain=2)
+    with pytest.raises(ValueError, match=r"groups must have one label per task"):
+        SpiderRanker(**FAST).fit(X, Y, groups=domain[:-1])
+
+
+def test_a_single_group_keeps_the_prior_with_a_warning():
+    X, Y, _ = _domain_problem(n_domains=2, per_domain=3)
+    with pytest.warns(UserWarning, match="or group, cannot be split"):
+        ranker = SpiderRanker(**FAST).fit(X, Y, groups=np.zeros(6))
+    assert ranker.shrinkage_ == 0.0

@@ -84,7 +84,8 @@ def _zoo_full() -> list[dict]:
 #: ``finetune``: the truth's protocol, its learning-rate grid (chosen per family on the
 #: validation tasks with ``grid_seeds``) and the seeds of each split; ``proxy``: the
 #: estimators of the training tasks' proxy ranks (the cheap labels) and those whose agreement
-#: with the truth the report gives; ``ranker``: the shipped ranker's parameters and labels.
+#: with the truth the report gives; ``ranker``: the shipped ranker's parameters, its labels
+#: and what its ``shrinkage="auto"`` holds out (whole training domains: ``"domain"``).
 PLANS: dict[str, dict] = {
     "full": {
         "sources": SOURCES,
@@ -111,7 +112,7 @@ PLANS: dict[str, dict] = {
             "estimators": ("LogME", "PARC"),
             "report_estimators": ("LogME", "PARC", "LEEP", "NCE", "HScore", "NLEEP", "GBC"),
         },
-        "ranker": {"labels": "truth", "params": {}},
+        "ranker": {"labels": "truth", "hold_out": "domain", "params": {}},
     },
     "tiny": {
         "sources": ("latin", "math"),
@@ -141,6 +142,7 @@ PLANS: dict[str, dict] = {
         "proxy": {"estimators": ("LogME", "PARC"), "report_estimators": ("LogME", "PARC", "LEEP")},
         "ranker": {
             "labels": "truth",
+            "hold_out": "domain",
             "params": {"d_model": 8, "lr": 1e-2, "max_iter": 10, "batch_size": 4},
         },
     },

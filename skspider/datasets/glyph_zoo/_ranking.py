@@ -82,13 +82,21 @@ def _fit(builder):
     ranker = SpiderRanker(
         **params, device="cpu", random_state=builder.seed, verbose=min(builder.log.verbose, 1)
     )
-    ranker.fit(with_tokens, labels)
+    # The shrinkage of the learned part is chosen on held-out training *domains* (the plan's
+    # "hold_out"): tasks of one domain resemble each other, so held out one by one they
+    # reward a network that memorises the training domains, which no new task shares.
+    groups = None
+    if builder.plan["ranker"].get("hold_out") == "domain":
+        domain = {d["name"]: d["domain"] for d in builder.definitions(("train",))}
+        groups = [domain[t.name] for t in train]
+    ranker.fit(with_tokens, labels, groups=groups)
     ranker.set_params(verbose=0)  # the artifact is the same whatever the build's verbosity
     state = ranker_to_state(ranker)
     atomic_write(path, lambda p: torch.save(state, p))
     info = {
         "params": {**ranker.get_params(), "random_state": builder.seed},
         "labels": builder.plan["ranker"]["labels"],
+        "hold_out": builder.plan["ranker"].get("hold_out", "task"),
         "n_train_tasks": len(train),
         "n_labels": int(labels.notna().to_numpy().sum()),
         "train_tau_w": float(ranker.score(TaskTokenizer().fit_transform(train), labels)),
