@@ -84,8 +84,8 @@ def test_zoo_benchmark_quick(glyph_zoo_tiny, tmp_path, capsys):
     assert (tmp_path / "z.png").stat().st_size > 0
     result = json.loads(out.read_text())
     rankers = result["summary"]
-    expected = {"spider", "spider+rerank", "prior", "proxy prior", "metadata", "ridge",
-                "nearest", "LogME", "LEEP"}  # fmt: skip
+    expected = {"spider", "spider+rerank", "spider+LogME", "prior", "proxy prior", "metadata",
+                "ridge", "nearest", "LogME", "LEEP"}  # fmt: skip
     assert expected == set(rankers)
     assert "side data" in result["skipped"]["OTCE"]
     # LEEP cannot score the autoencoder (no source head): no pass for it.

@@ -196,6 +196,9 @@ def _figure_path(args: argparse.Namespace) -> str | None:
     return args.figure or DEFAULT_FIGURE
 
 
+_IDLE = {"spider+rerank": "with their own tokens", "spider+LogME": "by LogME"}
+
+
 def _plot(path: str, models: list, scores: dict, labels: dict, truth: np.ndarray, task: str):
     """One ranking per ranker (Spider's, LogME's), each beside the truth."""
     from ..plotting import RankingDisplay
@@ -311,6 +314,7 @@ def run(args: argparse.Namespace) -> int:
         "k_chosen_on": "validation tasks" if args.k is None else "given (--k)",
         "truth": f"mean fine-tuned accuracy over {seeds} seeds on the task's held-out images",
         "true_best": models[int(np.argmax(truth))],
+        "main_ranker": main_name,
         "ranking": ranking,
         "on_this_task": on_task,
         "over_all_test_tasks": over_all,
@@ -355,13 +359,23 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(rows, list(rows[0])))
     means = over_all["rankers"]
     if means:
-        parts = [f"{names.get(n, n)} {m['tau_w']:.3f}" for n, m in means.items()]
+        # A re-ranker whose k came out 0 on the validation tasks is Spider itself: say so
+        # once instead of repeating its figure.
+        shipped_k = {"spider+rerank": data.rerank["k"], "spider+LogME": data.rerank_estimator["k"]}
+        idle = [n for n in means if shipped_k.get(n) == 0]
+        parts = [f"{names.get(n, n)} {m['tau_w']:.3f}" for n, m in means.items() if n not in idle]
         ceiling = over_all["noise_ceiling_tau_w"]
         print(
             f"\nover all {over_all['n_tasks']} test tasks (the zoo's benchmark), mean tau_w: "
             + ", ".join(parts)
             + (f"; noise ceiling {ceiling:.3f}" if ceiling is not None else "")
             + "."
+            + (
+                f" Re-ranking the top k ({' and '.join(_IDLE[n] for n in idle)}) did not help "
+                "on the validation tasks: k=0 was chosen there."
+                if idle
+                else ""
+            )
         )
     print(f"\n{EXPLAIN}")
     if figure is not None:

@@ -461,7 +461,9 @@ def test_rank_builtin_ranker_uses_its_encoder(glyph_npz, capsys):
     assert code == 0
     scores = {r["model"]: r["score"] for r in payload["ranking"]}
     # The same scores as the shipped ranker on the task's tokens (the same encoder pass).
-    expected = data.ranker.predict(TaskTokenizer().fit_transform([data.test_tasks[0]]))[0]
+    task = data.test_tasks[0]
+    tokens = TaskTokenizer().fit_transform([Task(y=task.y, X=data.encode(task.metadata["images"]))])
+    expected = data.ranker.predict(tokens)[0]
     np.testing.assert_allclose([scores[m] for m in data.zoo.names], expected, rtol=1e-5)
 
 
