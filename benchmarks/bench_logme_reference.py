@@ -15,7 +15,7 @@ wait for each other at every column.
 
 A step breakdown of skspider's fit follows: the float64 Gram pass with the class sums, the
 eigen step, and the float32 Gram ``X^T X`` (one BLAS call on the input as given: the
-one-pass floor the issue measures against).
+one-pass floor to measure against).
 
 Usage::
 

@@ -1,4 +1,4 @@
-"""Rankers against strong simple baselines on synthetic problems with a known truth (issue 10).
+"""Rankers against strong simple baselines on synthetic problems with a known truth.
 
 Each problem comes from `skspider.datasets.make_ranking_problem` (20 PTMs, 64-d general
 features, tasks of 4-16 classes x 10 shots, a shared PTM quality plus a task-PTM

@@ -1,6 +1,6 @@
 """Speed of SpiderRanker, and its sanity on the paper's figures.
 
-Three measurements (issue 4):
+Three measurements:
 
 1. ``fit``: 100 tasks x 42 PTMs, 100 tokens of 3072-d input per task (the worst case of
    "up to 100"), at the defaults of `SpiderRanker` (``--paper`` for the authors' preset,

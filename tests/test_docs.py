@@ -81,21 +81,26 @@ def test_extras_never_require_torch_itself():
 
 
 def _python_blocks():
-    """``.. code-block:: python`` blocks of docs/*.rst: code a reader may paste, so it runs.
-    Sketches with names the reader supplies are literal blocks (``::``), plain text."""
-    blocks = []
+    """``.. code-block:: python`` blocks of docs/*.rst: code a reader may paste, so it runs,
+    in order, each page's blocks sharing one namespace (as a reader runs a page top to
+    bottom). Sketches with names the reader supplies are literal blocks (``::``), plain
+    text."""
+    pages = []
     for doc in sorted((ROOT / "docs").glob("*.rst")):
         pattern = r"^\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)"
-        for i, match in enumerate(re.finditer(pattern, doc.read_text(), flags=re.M)):
-            blocks.append(pytest.param(textwrap.dedent(match.group(1)), id=f"{doc.name}-{i}"))
-    return blocks
+        blocks = [textwrap.dedent(m.group(1)) for m in re.finditer(pattern, doc.read_text(), flags=re.M)]
+        if blocks:
+            pages.append(pytest.param(blocks, id=doc.name))
+    return pages
 
 
-@pytest.mark.parametrize("code", _python_blocks())
-def test_python_code_blocks_in_the_docs_run(code, capsys):
-    exec(compile(code, "docs code block", "exec"), {"__name__": "__docs__"})
-    if "print(" in code:
-        assert capsys.readouterr().out.strip()
+@pytest.mark.parametrize("blocks", _python_blocks())
+def test_python_code_blocks_in_the_docs_run(blocks, capsys):
+    namespace = {"__name__": "__docs__"}
+    for i, code in enumerate(blocks):
+        exec(compile(code, f"docs code block {i}", "exec"), namespace)
+        if "print(" in code:
+            assert capsys.readouterr().out.strip(), f"block {i} printed nothing"
 
 
 def test_gallery_examples_are_numbered_sections():
