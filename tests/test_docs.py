@@ -88,7 +88,9 @@ def _python_blocks():
     pages = []
     for doc in sorted((ROOT / "docs").glob("*.rst")):
         pattern = r"^\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)"
-        blocks = [textwrap.dedent(m.group(1)) for m in re.finditer(pattern, doc.read_text(), flags=re.M)]
+        blocks = [
+            textwrap.dedent(m.group(1)) for m in re.finditer(pattern, doc.read_text(), flags=re.M)
+        ]
         if blocks:
             pages.append(pytest.param(blocks, id=doc.name))
     return pages

@@ -215,4 +215,3 @@ def leaderboard_prior(Y: np.ndarray, ties: str = "first") -> np.ndarray:
             b_ = lo + ratio * (hi - lo)
             fb = loss(b_)
     return 0.5 * (lo + hi) * z
-

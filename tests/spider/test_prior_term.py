@@ -9,9 +9,14 @@ import torch
 from scipy.optimize import minimize, minimize_scalar
 from scipy.special import logsumexp
 
-from skspider.spider import RerankTransformer, SpiderRanker
 from skspider.dummy import PriorRanker
-from skspider.spider._loss import leaderboard_prior, plackett_luce_loss, plackett_luce_order, plackett_luce_prior
+from skspider.spider import RerankTransformer, SpiderRanker
+from skspider.spider._loss import (
+    leaderboard_prior,
+    plackett_luce_loss,
+    plackett_luce_order,
+    plackett_luce_prior,
+)
 
 FAST = {"d_model": 16, "max_iter": 60, "lr": 1e-2, "device": "cpu", "random_state": 0}
 NAN = np.nan
@@ -259,3 +264,24 @@ def test_a_single_group_keeps_the_prior_with_a_warning():
     with pytest.warns(UserWarning, match="or group, cannot be split"):
         ranker = SpiderRanker(**FAST).fit(X, Y, groups=np.zeros(6))
     assert ranker.shrinkage_ == 0.0
+
+
+def test_no_interaction_generator_comes_within_001_of_the_prior():
+    # The generator's setting where the task tells nothing about the ranking: the ranker
+    # must not fall below the prior it learns from.
+    from sklearn.pipeline import make_pipeline
+
+    from skspider.datasets import make_ranking_problem
+    from skspider.tasks import TaskTokenizer
+
+    problem = make_ranking_problem(n_tasks=120, n_models=8, n_features=16, random_state=0)
+    train, test = slice(0, 90), slice(90, 120)
+    scores = {}
+    for name, ranker in [
+        ("spider", SpiderRanker(**{**FAST, "max_iter": 150})),
+        ("prior", PriorRanker()),
+    ]:
+        pipe = make_pipeline(TaskTokenizer(), ranker)
+        pipe.fit(problem.tasks[train], problem.proxy_ranks.iloc[train])
+        scores[name] = pipe.score(problem.tasks[test], problem.performance.iloc[test])
+    assert abs(scores["spider"] - scores["prior"]) <= 0.01
