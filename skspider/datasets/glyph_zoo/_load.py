@@ -61,25 +61,14 @@ class GlyphZoo(Bunch):
         """The held-out images and labels of a validation or test task (the images its
         truth was measured on), re-rendered from its definition and checked against the
         digest of the build (a `ValueError` if the rendering here differs)."""
-        from ._glyphs import make_glyph_task
-        from ._stages import arrays_digest
+        from ._stages import arrays_digest, render_task
 
         name = getattr(task, "name", task)
         if name not in self.tasks.index:
             raise ValueError(f"unknown task {name!r}.")
         d = self.tasks.loc[name]
-        made = make_glyph_task(
-            d["domain"], style="sans", n_way=int(d["n_way"]), n_shot=int(d["n_shot"]),
-            n_test=int(d["n_test"]), random_state=int(d["seed"]), name=name,
-        )  # fmt: skip
+        made, arrays = render_task({**d, "name": name})
         m = made.metadata
-        arrays = {
-            "images": m["images"],
-            "y": np.asarray(made.y, dtype=np.int16),
-            "test_images": m["test_images"],
-            "y_test": np.asarray(m["y_test"], dtype=np.int16),
-            "classes": np.asarray(m["classes"], dtype=np.int64),
-        }
         if arrays_digest(arrays) != d["digest"]:
             versions = self.manifest.get("versions", {})
             raise ValueError(
@@ -95,9 +84,8 @@ class GlyphZoo(Bunch):
         gives other tasks). Each `~skspider.base.Task` holds its training images in
         ``metadata["images"]`` and its held-out ones in ``metadata["test_images"]``; its
         truth is `fine_tune`'s."""
-        from ._glyphs import make_glyph_task
         from ._plan import task_definitions
-        from ._stages import arrays_digest
+        from ._stages import arrays_digest, render_task
 
         if int(random_state) == int(self.manifest["seed"]):
             raise ValueError(
@@ -107,18 +95,8 @@ class GlyphZoo(Bunch):
         out = []
         for d in task_definitions(self.manifest["plan"], int(random_state), split, n=n):
             d = {**d, "name": f"new{random_state}-{d['name']}"}
-            made = make_glyph_task(
-                d["domain"], style="sans", n_way=d["n_way"], n_shot=d["n_shot"],
-                n_test=d["n_test"], random_state=d["seed"], name=d["name"],
-            )  # fmt: skip
+            made, arrays = render_task(d)
             m = made.metadata
-            arrays = {
-                "images": m["images"],
-                "y": np.asarray(made.y, dtype=np.int16),
-                "test_images": m["test_images"],
-                "y_test": np.asarray(m["y_test"], dtype=np.int16),
-                "classes": np.asarray(m["classes"], dtype=np.int64),
-            }
             meta = {**d, **m, "digest": arrays_digest(arrays)}
             out.append(made.__class__(y=made.y, name=d["name"], metadata=meta))
         return out

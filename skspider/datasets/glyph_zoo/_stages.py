@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..._progress import progress_bar, track, write_line
+from ...base import Task
 from ._plan import SPLITS, fingerprint, task_definitions
 from ._store import WorkDir, load_npz, save_npz
 
@@ -65,6 +66,27 @@ def arrays_digest(arrays: Mapping[str, np.ndarray]) -> str:
         h.update(f"{name}|{a.dtype.str}|{a.shape}".encode())
         h.update(a.tobytes())
     return h.hexdigest()[:32]
+
+
+def render_task(definition: Mapping) -> tuple[Task, dict[str, np.ndarray]]:
+    """Render a task from its definition (domain, sizes, seed, name): the `Task` of
+    `make_glyph_task` and its arrays as the build stores them (what `arrays_digest` reads)."""
+    from ._glyphs import make_glyph_task
+
+    task = make_glyph_task(
+        definition["domain"], style="sans", n_way=int(definition["n_way"]),
+        n_shot=int(definition["n_shot"]), n_test=int(definition["n_test"]),
+        random_state=int(definition["seed"]), name=definition["name"],
+    )  # fmt: skip
+    m = task.metadata
+    arrays = {
+        "images": m["images"],
+        "y": np.asarray(task.y, dtype=np.int16),
+        "test_images": m["test_images"],
+        "y_test": np.asarray(m["y_test"], dtype=np.int16),
+        "classes": np.asarray(m["classes"], dtype=np.int64),
+    }
+    return task, arrays
 
 
 def round_to_half(model) -> None:
@@ -376,8 +398,6 @@ class Builder:
 
     def task_arrays(self, definition: dict) -> dict[str, np.ndarray]:
         """The task's images and labels (rendered once, cached), with its digest."""
-        from ._glyphs import make_glyph_task
-
         key = fingerprint("task", RENDER_VERSION, {k: definition[k] for k in _TASK_FIELDS})
         if key in self._task_cache:
             return self._task_cache[key]
@@ -385,19 +405,7 @@ class Builder:
         if path.exists():
             arrays = load_npz(path)
         else:
-            task = make_glyph_task(
-                definition["domain"], style="sans", n_way=definition["n_way"],
-                n_shot=definition["n_shot"], n_test=definition["n_test"],
-                random_state=definition["seed"], name=definition["name"],
-            )  # fmt: skip
-            m = task.metadata
-            arrays = {
-                "images": m["images"],
-                "y": np.asarray(task.y, dtype=np.int16),
-                "test_images": m["test_images"],
-                "y_test": np.asarray(m["y_test"], dtype=np.int16),
-                "classes": np.asarray(m["classes"], dtype=np.int64),
-            }
+            _, arrays = render_task(definition)
             save_npz(arrays, path)
         arrays = dict(arrays)
         arrays["digest"] = arrays_digest(arrays)
