@@ -90,7 +90,7 @@ def paper_table(data=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     --------
     >>> from skspider.benchmarks import check_paper_table, paper_table
     >>> table, expected = paper_table()
-    >>> round(table.loc["Prior (13 tasks)", "mean"], 3), check_paper_table(table, expected)
+    >>> float(round(table.loc["Prior (13 tasks)", "mean"], 3)), check_paper_table(table, expected)
     (0.777, [])
     """
     data = load_model_spider() if data is None else data

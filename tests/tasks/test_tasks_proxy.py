@@ -253,9 +253,10 @@ def test_aggregate_scores_is_scale_free_with_ranks():
 
 
 def test_default_estimators_are_the_packages_own(tasks):
-    # LogME, LEEP, NCE and HScore are resolved by name through discovery.
+    # LogME and PARC (what agreed best with fine-tuning on the first glyph zoo's validation
+    # tasks) are resolved by name through discovery.
     ranks, scores = proxy_ranks(tasks, return_scores=True)
-    assert set(scores) == {"LogME", "LEEP", "NCE", "HScore"}
+    assert set(scores) == {"LogME", "PARC"}
     for frame in scores.values():
         assert frame.shape == (4, 4) and np.isfinite(frame.to_numpy()).all()
     # The models were built with a known order of separability: the extremes must agree.
