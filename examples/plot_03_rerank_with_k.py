@@ -60,14 +60,15 @@ from sklearn.pipeline import make_pipeline
 
 from skspider.evaluation import evaluate_rankers, summarize_evaluation
 
+# ``tokenizer`` was fitted above (it only records the general features' width).
 rankers = {}
 for k in candidates:
     rankers[f"own tokens, k={k}"] = make_pipeline(
-        TaskTokenizer(model_tokens=True),
+        tokenizer,
         RerankTransformer(FrozenEstimator(spider), k=k).fit(validation, Y_validation),
     )
     rankers[f"LogME, k={k}"] = make_pipeline(
-        TaskTokenizer(model_tokens=True),
+        tokenizer,
         EstimatorReranker(FrozenEstimator(spider), estimator="LogME", k=k, missing="nan",
                           error_score=np.nan).fit(validation, Y_validation),
     )  # fmt: skip
