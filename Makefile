@@ -49,20 +49,29 @@ $(STAMP): pyproject.toml
 
 venv-test: $(TEST_STAMP)
 
-$(TEST_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,docs]" $(SAME_TORCH)
+# From nothing, one install of every extra the tests need (building the editable package
+# once, not twice); on top of a demo venv, the test and docs extras.
+$(TEST_STAMP): pyproject.toml
+	if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then \
+		$(BIN)/python -m pip install --quiet -e ".[test,docs]" $(SAME_TORCH); \
+	else \
+		$(PYTHON) -m venv $(VENV) && \
+		$(BIN)/python -m pip install --quiet --upgrade pip && \
+		$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)" && \
+		$(BIN)/python -m pip install --quiet -e ".[plotting,test,docs]" $(SAME_TORCH) && \
+		touch $(STAMP); \
+	fi
 	touch $(TEST_STAMP)
 
 ## demo: the main job: Model Spider ranks the built-in zoo's PTMs for a held-out task
 demo: venv
 	$(BIN)/skspider demo
 
-## test: lint, the whole test suite, its scikit-learn part on the oldest scikit-learn
-## supported, then the docs with their gallery (what CI runs)
+## test: lint, the whole test suite, then, side by side, its scikit-learn part on the
+## oldest scikit-learn supported and the docs with their gallery (what CI runs)
 test: venv-test lint
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
-	$(MAKE) --no-print-directory test-oldest
-	$(MAKE) --no-print-directory docs-check
+	OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 --output-sync=target test-oldest docs-check
 
 ## test-fast: the suite without tests marked slow
 test-fast: venv-test
