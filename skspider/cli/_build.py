@@ -22,8 +22,9 @@ truth), score the transferability estimators, train the ranker on the training t
 records, choose its re-ranking k on the validation tasks, and write the artifacts with
 their manifest and report. Every stage is cached in the work folder under a fingerprint of
 its inputs: rerun the same command to resume, or after changing the plan to recompute only
-what the change reaches. The full plan takes about 3 hours on 2 CPU cores (--jobs 2),
-most of it fine-tuning; --mode tiny builds a miniature in under a minute."""
+what the change reaches. The full plan took about 3 hours on 2 shared CPU cores (--jobs 2)
+with --reuse of its pre-trained networks, most of it fine-tuning (pre-training them adds
+about 80 CPU minutes); --mode tiny builds a miniature in under a minute."""
 
 EPILOG = """\
 examples:
