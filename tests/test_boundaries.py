@@ -71,6 +71,15 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ("tests/spider/test_prior_term.py", "skspider.spider._ranker"): (
         "unit tests of the ranker's private prior-term helpers"
     ),
+    ("tests/spider/test_estimator_reranker.py", "skspider.utils._test_common"): (
+        "the array-free scikit-learn API checks, listed once for every Task-based estimator"
+    ),
+    ("tests/transferability/test_ranker.py", "skspider.utils._test_common"): (
+        "the array-free scikit-learn API checks, listed once for every Task-based estimator"
+    ),
+    ("tests/tasks/test_tasks_tokenizer.py", "skspider.utils._test_common"): (
+        "the array-free scikit-learn API checks, listed once for every Task-based estimator"
+    ),
     ("tests/test_common.py", "skspider.utils._test_common"): (
         "the common tests' instance generator and expected failures are private, as "
         "scikit-learn's sklearn.utils._test_common"

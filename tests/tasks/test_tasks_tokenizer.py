@@ -15,6 +15,7 @@ from skspider.base import Task
 from skspider.dummy import PriorRanker
 from skspider.metrics import rank_scores
 from skspider.tasks import TaskTokenizer
+from skspider.utils._test_common import ARRAY_FREE_API_CHECKS
 
 
 def make_tasks(n_tasks=3, width=4, seed=0):
@@ -181,18 +182,10 @@ def test_pipeline_ranks_with_rank_scores():
 # array-based checks. The array-free API checks run here, and the array-based ones have
 # their Task-based versions below (and in test_estimator_contract_with_tasks).
 ARRAY_FREE_CHECKS = [
-    "check_estimator_tags_renamed",
-    "check_valid_tag_types",
-    "check_estimator_repr",
-    "check_no_attributes_set_in_init",
+    *ARRAY_FREE_API_CHECKS,
     "check_estimators_unfitted",
-    "check_do_not_raise_errors_in_init_or_set_params",
-    "check_mixin_order",
     "check_transformers_unfitted",
     "check_transformer_n_iter",
-    "check_parameters_default_constructible",
-    "check_get_params_invariance",
-    "check_set_params",
 ]
 
 
