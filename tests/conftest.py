@@ -15,6 +15,16 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)
 
 
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread for the test (tiny networks: a thread pool only waits in barriers,
+    badly so on a loaded machine); the count is restored after."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="session")
 def glyph_zoo_tiny(tmp_path_factory):
     """The glyph zoo's tiny plan, built once per session by the package's builder:

@@ -11,12 +11,7 @@ from skspider.zoo import ZooEntry, extract_features
 WIDTH = {"mlp": 8, "lenet": 2, "vgg": 2, "resnet": 2, "mobilenet": 2, "vit": 8}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _images(n=16, seed=0):

@@ -9,14 +9,7 @@ from torch import nn
 
 from skspider.zoo import ZooEntry, finetune_accuracy
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny networks: a thread pool only waits in barriers (badly so on a loaded machine).
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _data(n=60, seed=0):
