@@ -257,10 +257,16 @@ def test_progress_goes_to_stderr(built, tmp_path, capsys):
 
 
 # -- the format -----------------------------------------------------------------------------------
-@pytest.mark.slow
-def test_corrupt_file_is_refused(built, tmp_path):
+def _copy_of(built, tmp_path):
+    """A copy of the built zoo's artifacts, to tamper with."""
     copy_dir = tmp_path / "copy"
     shutil.copytree(built / "out", copy_dir)
+    return copy_dir
+
+
+@pytest.mark.slow
+def test_corrupt_file_is_refused(built, tmp_path):
+    copy_dir = _copy_of(built, tmp_path)
     runs = pd.read_csv(copy_dir / "runs.csv")
     runs.loc[0, "accuracy"] = 1.0
     runs.to_csv(copy_dir / "runs.csv", index=False)
@@ -270,8 +276,7 @@ def test_corrupt_file_is_refused(built, tmp_path):
 
 @pytest.mark.slow
 def test_another_format_version_is_refused(built, tmp_path):
-    copy_dir = tmp_path / "copy"
-    shutil.copytree(built / "out", copy_dir)
+    copy_dir = _copy_of(built, tmp_path)
     manifest = json.loads((copy_dir / "manifest.json").read_text())
     manifest["format_version"] = FORMAT_VERSION + 1
     (copy_dir / "manifest.json").write_text(json.dumps(manifest))
@@ -288,8 +293,7 @@ def test_another_format_version_is_refused(built, tmp_path):
 
 @pytest.mark.slow
 def test_other_library_versions_are_warned_about(built, tmp_path):
-    copy_dir = tmp_path / "copy"
-    shutil.copytree(built / "out", copy_dir)
+    copy_dir = _copy_of(built, tmp_path)
     manifest = json.loads((copy_dir / "manifest.json").read_text())
     manifest["versions"]["torch"] = "1.0.0"
     (copy_dir / "manifest.json").write_text(json.dumps(manifest))
