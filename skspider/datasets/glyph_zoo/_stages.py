@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -163,6 +164,23 @@ def _finetune_run(module, arrays, lr, seed, kw, one_thread):
         layer="head", lr=lr, random_state=seed, **kw,
     )  # fmt: skip
     return acc, time.perf_counter() - start
+
+
+def run_finetunes(jobs, log, kw: dict, *, n_jobs: int, label: str, verbose: int) -> None:
+    """Run fine-tuning jobs and add each result to ``log`` as it comes back (in order: a
+    stop loses little). A job is ``(module, arrays, lr, seed, key, record)``: ``arrays`` a
+    zero-argument function giving the task's arrays (read when the job starts),
+    ``record`` what the log keeps beside the accuracy and the seconds."""
+    from joblib import Parallel, delayed
+
+    calls = (
+        delayed(_finetune_run)(module, arrays(), lr, seed, kw, n_jobs > 1)
+        for module, arrays, lr, seed, _, _ in jobs
+    )
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(calls)
+    results = track(results, total=len(jobs), desc=label, verbose=verbose, unit="run")
+    for (_, _, _, _, key, record), (acc, seconds) in zip(jobs, results):
+        log.add(key, {**record, "accuracy": float(acc), "seconds": float(seconds)})
 
 
 class Builder:
@@ -492,7 +510,6 @@ class Builder:
             self._run(jobs, f"truth: {split}", best=best, families=families)
 
     def _run(self, jobs, label, best=None, families=None) -> None:
-        from joblib import Parallel, delayed
 
         log = self.work.log("truth")
         digests = self.ptm_digests()
@@ -509,25 +526,15 @@ class Builder:
             return
         zoo = self.zoo()
         kw = {**self._finetune_config(), "device": self.device}
-        calls = (
-            delayed(_finetune_run)(
-                zoo[spec["name"]].module, _run_arrays(self.task_arrays(d)), rate, seed, kw,
-                self.n_jobs > 1,
-            )
-            for d, spec, rate, seed, _ in todo
+        run_finetunes(
+            [
+                (zoo[spec["name"]].module, partial(_run_arrays, self.task_arrays(d)), rate, seed,
+                 key, {"task": d["name"], "split": d["split"], "model": spec["name"],
+                       "family": spec["family"], "lr": rate, "seed": seed})
+                for d, spec, rate, seed, key in todo
+            ],
+            log, kw, n_jobs=self.n_jobs, label=label, verbose=self.log.verbose,
         )  # fmt: skip
-        # Runs come back in order: the log grows run by run, so a stop loses little.
-        results = Parallel(n_jobs=self.n_jobs, return_as="generator")(calls)
-        results = track(results, total=len(todo), desc=label, verbose=self.log.verbose, unit="run")
-        for (d, spec, rate, seed, key), (acc, seconds) in zip(todo, results):
-            log.add(
-                key,
-                {
-                    "task": d["name"], "split": d["split"], "model": spec["name"],
-                    "family": spec["family"], "lr": rate, "seed": seed,
-                    "accuracy": float(acc), "seconds": float(seconds),
-                },
-            )  # fmt: skip
 
     def truth_runs(self) -> pd.DataFrame:
         """Every fine-tuning run of this plan's tasks and PTMs found in the log: the
