@@ -84,10 +84,10 @@ def main(argv=None) -> dict:
     rows = []
 
     def spider(name, params, labels, label_name):
+        params = dict(params)
+        groups = domains if params.pop("_by_domain", True) else None
         for seed in args.seeds:
             start = time.process_time()
-            params = dict(params)
-            groups = domains if params.pop("_by_domain", True) else None
             ranker = SpiderRanker(**{**params, **quick}, device="cpu", random_state=seed)
             ranker.fit(X, labels, groups=groups)
             rows.append(
