@@ -177,7 +177,8 @@ def leaderboard_prior(Y: np.ndarray, ties: str = "first") -> np.ndarray:
     Parameters
     ----------
     Y : ndarray of shape (n_tasks, n_models)
-        Labels, larger = better; NaN = unknown. Every model needs one known label.
+        Labels, larger = better; NaN = unknown. A model without any known label gets 0 (the
+        middle of the standardised scale).
     ties : {"first", "breslow"}, default="first"
         As in `plackett_luce_order`.
 
@@ -185,12 +186,19 @@ def leaderboard_prior(Y: np.ndarray, ties: str = "first") -> np.ndarray:
     -------
     b : ndarray of shape (n_models,), float64
     """
+    from scipy.optimize import minimize_scalar
+
+    from ..base._numeric import normalize_rows
+
     Y = np.asarray(Y, dtype=np.float64)
-    mean = np.nanmean(Y, axis=0)
-    spread = mean.std()
-    if not np.isfinite(spread) or spread == 0:
-        return np.zeros(Y.shape[1])
-    z = (mean - mean.mean()) / spread
+    known = ~np.isnan(Y)
+    mean = np.full(Y.shape[1], np.nan)
+    np.divide(np.nansum(Y, axis=0), known.sum(axis=0), out=mean, where=known.any(axis=0))
+    # Standardised over the models with a label; a model without any (possible in the
+    # training part of a hold-out) sits at the middle, 0, instead of voiding the term.
+    z = np.nan_to_num(normalize_rows(mean[None], "zscore")[0])
+    if not z.any():
+        return z
     order, start, n_known = (torch.from_numpy(a) for a in plackett_luce_order(Y, ties))
     if int((n_known >= 2).sum()) == 0:
         return z
@@ -199,19 +207,7 @@ def leaderboard_prior(Y: np.ndarray, ties: str = "first") -> np.ndarray:
     def loss(c: float) -> float:
         return float(plackett_luce_loss(c * scores, order, start, n_known))
 
-    # The loss is convex in c (a log-sum-exp of linear functions): golden-section search on
-    # [0, 50] (a factor of 50 on unit-variance scores already ranks deterministically).
-    lo, hi = 0.0, 50.0
-    ratio = (np.sqrt(5.0) - 1.0) / 2.0
-    a, b_ = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
-    fa, fb = loss(a), loss(b_)
-    for _ in range(60):
-        if fa <= fb:
-            hi, b_, fb = b_, a, fa
-            a = hi - ratio * (hi - lo)
-            fa = loss(a)
-        else:
-            lo, a, fa = a, b_, fb
-            b_ = lo + ratio * (hi - lo)
-            fb = loss(b_)
-    return 0.5 * (lo + hi) * z
+    # The loss is convex in c (a log-sum-exp of linear functions); a factor of 50 on
+    # unit-variance scores already ranks deterministically.
+    c = minimize_scalar(loss, bounds=(0.0, 50.0), method="bounded", options={"xatol": 1e-6}).x
+    return float(c) * z
