@@ -58,15 +58,17 @@ class PARC(BaseTransferabilityEstimator):
         PCA dimension (clipped to ``min(n_samples, n_features)``), the authors' setting;
         at least 2, since samples are correlated across dimensions. None standardises the
         raw features. The PCA is exact and deterministic (an eigendecomposition of the
-        covariance, or a full SVD when ``n_samples < n_features``), so the score is
-        reproducible with nothing to seed; the authors' code uses a randomized PCA with a
+        covariance, or a full SVD when ``n_samples < n_features``): on a task of at most
+        ``max_samples`` the score is reproducible with nothing to seed; the authors' code uses a randomized PCA with a
         single power iteration, a rough approximation that can move the score by several
         points.
     max_samples : int or None, default=2000
         Largest number of samples scored: a larger task is subsampled to this many, each
         class keeping its share (at least one sample). None scores every sample.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the subsample (only drawn for a task larger than ``max_samples``).
+    random_state : int, RandomState instance or None, default=0
+        Seeds the subsample (only drawn for a task larger than ``max_samples``). An int (the
+        default) draws the same subsample on every call, so every PTM of a task is scored on
+        the same samples; None draws a new one each time.
 
     Attributes
     ----------
@@ -111,7 +113,7 @@ class PARC(BaseTransferabilityEstimator):
         *,
         pca_dim: int | None = 32,
         max_samples: int | None = 2000,
-        random_state: int | np.random.RandomState | None = None,
+        random_state: int | np.random.RandomState | None = 0,
     ):
         self.pca_dim = pca_dim
         self.max_samples = max_samples

@@ -66,6 +66,9 @@ def test_large_tasks_are_subsampled_by_class():
     assert abs(sub - full) < 0.05  # the same separation, on a fifth of the samples
     # Below max_samples nothing is drawn: the score is the full one whatever the seed.
     assert PARC(max_samples=600, random_state=3).fit(X, y).score_ == full
+    # By default the subsample is the same on every call (every PTM of a task is scored on
+    # the same samples).
+    assert PARC(max_samples=120).fit(X, y).score_ == PARC(max_samples=120).fit(X, y).score_
 
 
 def test_subsample_keeps_every_class():
