@@ -63,3 +63,13 @@ X_valid = TaskTokenizer().fit_transform(
 )
 Y_valid = data.truth.loc[[t.name for t in tasks]]
 print(f"validation tasks, mean tau_w against the truth: {search.score(X_valid, Y_valid):.3f}")
+
+# %%
+# 5. Beside the baseline
+# ----------------------
+# A learned ranker is worth its training only above the task-blind ranking of the same
+# records: each PTM's mean accuracy over the training tasks.
+from skspider.dummy import PriorRanker
+
+prior = PriorRanker().fit(X_train, Y_train)
+print(f"leaderboard prior on the same tasks:            {prior.score(X_valid, Y_valid):.3f}")

@@ -197,9 +197,10 @@ def proxy_ranks(
     estimators : sequence or dict, default=("LogME", "PARC")
         Transferability estimators: class names of `skspider.transferability` (resolved when
         called, case-insensitively, default parameters) or instances; a dict maps labels to
-        them. The default is the pair that agreed best with fine-tuning on the glyph zoo's
-        validation tasks (its report, ``estimator_tau_w``, gives each estimator's agreement;
-        LEEP and NCE cannot score a PTM without a source head, and agreed worst). `PARC`
+        them. The default is the pair that agreed best with fine-tuning on the first glyph
+        zoo's validation tasks (LEEP and NCE cannot score a PTM without a source head, and
+        agreed worst); on the rebuilt zoo's validation tasks GBC alone agreed better (its
+        report, ``estimator_tau_w``, gives each estimator's agreement). `PARC`
         subsamples tasks larger than its ``max_samples`` (its cost grows with the square of
         the task size).
     models : sequence of str, default=None
