@@ -18,8 +18,8 @@ class TauTimeDisplay:
     One point per method (labelled with its name), optional vertical error bars (e.g. the
     standard deviation of tau_w over tasks) and an optional horizontal line for the ceiling
     any ranker can reach (e.g. the noise ceiling of the ground truth: each seed's ranking
-    against the mean of the others). A ranker is better up and to the left. Use `from_results` on a benchmark's table, or construct and
-    call `plot`.
+    against the mean of the others). A ranker is better up and to the left. Use
+    `from_results` on a benchmark's table, or construct and call `plot`.
 
     Parameters
     ----------

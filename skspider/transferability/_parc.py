@@ -59,9 +59,9 @@ class PARC(BaseTransferabilityEstimator):
         at least 2, since samples are correlated across dimensions. None standardises the
         raw features. The PCA is exact and deterministic (an eigendecomposition of the
         covariance, or a full SVD when ``n_samples < n_features``): on a task of at most
-        ``max_samples`` the score is reproducible with nothing to seed; the authors' code uses a randomized PCA with a
-        single power iteration, a rough approximation that can move the score by several
-        points.
+        ``max_samples`` the score is reproducible with nothing to seed; the authors' code
+        uses a randomized PCA with a single power iteration, a rough approximation that can
+        move the score by several points.
     max_samples : int or None, default=2000
         Largest number of samples scored: a larger task is subsampled to this many, each
         class keeping its share (at least one sample). None scores every sample.
