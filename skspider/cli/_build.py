@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._common import EXIT_OK, CLIError, print_json
+from ._common import EXIT_OK, CLIError, check_device, print_json
 
 # Kept here (not imported from the package) so that arguments are checked before torch.
 MODES = ("full", "tiny")
@@ -68,6 +68,7 @@ def check_args(args: argparse.Namespace) -> None:
             raise CLIError(f"--{name} must be at least 1, got {value}.")
     if args.seed < 0:
         raise CLIError(f"--seed must be >= 0, got {args.seed}.")
+    check_device(args.device)
     if args.reuse is not None and not (Path(args.reuse) / "manifest.json").is_file():
         raise CLIError(f"--reuse {args.reuse!r} is not a built zoo (no manifest.json there).")
     for name in ("out", "work"):

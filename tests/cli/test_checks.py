@@ -106,6 +106,7 @@ CASES = {
         (["build-zoo", "--reuse", "{root}/empty"], "is not a built zoo"),
         (["build-zoo", "--out", "{root}/features.npz"], "is not a folder"),
         (["build-zoo", "--mode", "huge"], "invalid choice"),
+        (["build-zoo", "--device", "gpu 1"], "--device must be a device"),
     ],
 }
 
@@ -126,3 +127,11 @@ def test_good_arguments_pass_the_checks(files):
     # A clean image folder passes: the command goes on to import the zoo's module.
     code, err = _run(["rank", str(files / "clean"), "--zoo", "nozoo:make"], cwd=files)
     assert code == 2 and "cannot import 'nozoo'" in err
+
+
+def test_build_zoo_knows_the_package_stages_and_plans():
+    # The command keeps its own copies (to answer before torch loads): they must not drift.
+    from skspider.cli import _build
+    from skspider.datasets.glyph_zoo import PLANS, STAGES
+
+    assert _build.STAGES == STAGES and set(_build.MODES) == set(PLANS)
