@@ -101,11 +101,6 @@ def paper_table(data=None) -> tuple[pd.DataFrame, pd.DataFrame]:
 def check_paper_table(table: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
     """The cells of ``table`` off their ``expected`` value by more than the rounding of 3
     decimals (an empty list when every cell is right)."""
-    return check(table, expected)
-
-
-def check(table: pd.DataFrame, expected: pd.DataFrame) -> list[str]:
-    """Cells off their expected value by more than the rounding of 3 decimals."""
     diff = (table - expected).abs()
     # Means of 8 cells each rounded to 3 decimals carry up to TOL of rounding too.
     bad = diff > TOL + 1e-9
@@ -185,7 +180,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"wrote {args.json}")
 
     if args.check:
-        problems = check(table, expected_table(data, table))
+        problems = check_paper_table(table, expected_table(data, table))
         if problems:
             print("\nCHECK FAILED:\n  " + "\n  ".join(problems))
             return 1

@@ -164,7 +164,8 @@ def markdown(result: dict) -> str:
     if est.get("k") is not None:
         lines.append(
             f"spider+{est['estimator']}: {est['estimator']} on Spider's top k = {est['k']}, "
-            "k chosen on the validation tasks (build) among 0-5."
+            "k chosen on the validation tasks (build) among "
+            f"{', '.join(est.get('validation_tau_w_by_k', {}))}."
         )
     for name, reason in result["skipped"].items():
         lines.append(f"skipped {name}: {reason}.")

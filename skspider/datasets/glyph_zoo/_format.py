@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._store import atomic_write, save_json, sha256_file
+from ._store import atomic_write, save_json, save_npz, sha256_file
 
 __all__ = [
     "FORMAT_VERSION",
@@ -334,13 +334,7 @@ def write_artifacts(builder, out: Path, mode: str, timings: Mapping[str, float])
     atomic_write(out / "runs.csv", lambda p: runs.to_csv(p, index=False, float_format="%.6g"))
     scores = builder.proxy_scores()
     atomic_write(out / "scores.csv", lambda p: scores.to_csv(p, index=False, float_format="%.8g"))
-    tokens = builder.train_tokens()
-
-    def dump_tokens(p):
-        with open(p, "wb") as fh:
-            np.savez_compressed(fh, **tokens)
-
-    atomic_write(out / "tokens.npz", dump_tokens)
+    save_npz(builder.train_tokens(), out / "tokens.npz")
     ranker, info = load_trained(builder)
     save_ranker(ranker, out / "ranker.pt")
 

@@ -46,9 +46,6 @@ DOMAIN_SPLIT: dict[str, tuple[str, ...]] = {
     "test": ("greek", "hebrew", "braille", "shapes", "dingbats", "digits", "handwritten"),
 }
 
-#: Image domains (not rendered from fonts): their style is "real".
-_REAL = ("handwritten", "photo")
-
 
 def _spec(family: str, width: int, source: str, objective: str, index: int) -> dict:
     tag = {"supervised": "", "simclr": "-simclr", "autoencoder": "-ae"}[objective]
@@ -191,7 +188,7 @@ def task_definitions(
     further tasks of the same design (``offset`` shifts the random stream and the names, so
     new tasks never repeat the plan's own).
     """
-    from ._glyphs import _max_per_class, _n_classes
+    from ._glyphs import IMAGE_DOMAINS, _max_per_class, _n_classes
 
     spec = plan["tasks"][split]
     design = plan["design"]
@@ -202,9 +199,8 @@ def task_definitions(
     for i in range(n):
         t = offset + i
         domain = domains[t % len(domains)]
-        style = "real" if domain in _REAL else "sans"
-        render_style = "sans"
-        classes = _n_classes(domain, render_style)
+        style = "real" if domain in IMAGE_DOMAINS else "sans"
+        classes = _n_classes(domain, "sans")
         n_way = _log_uniform_int(rng, design["n_way"][0], min(design["n_way"][1], classes))
         most = _max_per_class(domain) - design["n_test"]
         n_shot = _log_uniform_int(rng, design["n_shot"][0], min(design["n_shot"][1], most))
