@@ -123,7 +123,14 @@ class FeatureLoader:
         self._inputs: dict[int, Any] = {}
         self._names: dict[int, str] = {}
         self._ledgers: list[PassLedger] = []
-        self._heads = {name: zoo[name].has_source_head(zoo[name].load()) for name in zoo.names}
+        self._heads: dict[str, bool] = {}
+
+    def _has_head(self, name: str) -> bool:
+        """Whether PTM ``name`` gives source probabilities (its network loaded only if its
+        entry does not say; once, when a task first needs it)."""
+        if name not in self._heads:
+            self._heads[name] = self.zoo[name].has_source_head()
+        return self._heads[name]
 
     def _encoder_layer(self) -> str | None:
         if self.encoder_layer is not None or isinstance(self.encoder, ZooEntry):
@@ -221,7 +228,7 @@ class FeatureLoader:
             y=np.asarray(y),
             X=features(ENCODER) if self.encoder is not None else None,
             model_features={m: features(m) for m in self.zoo.names},
-            model_probas={m: probas(m) for m in self.zoo.names if self._heads[m]} or None,
+            model_probas={m: probas(m) for m in self.zoo.names if self._has_head(m)} or None,
             name=self._names[tid],
             metadata=dict(metadata or {}),
         )

@@ -185,12 +185,14 @@ class ZooEntry:
             return None
         return _resolve_layer(module, self.layer, self.name)
 
-    def has_source_head(self, module: nn.Module) -> bool:
-        """Whether the hook gives source probabilities (``feature_fn``: see its result)."""
+    def has_source_head(self, module: nn.Module | None = None) -> bool:
+        """Whether the hook gives source probabilities (``feature_fn``: see its result).
+        ``module``: the loaded network, loaded here only when the entry does not say."""
         if self.feature_fn is not None:
             return False
         if self.source_head is not None:
             return bool(self.source_head)
+        module = self.load() if module is None else module
         layer = module.get_submodule(self.resolve_layer(module))
         return not isinstance(layer, nn.Identity)
 
