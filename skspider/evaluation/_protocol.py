@@ -168,11 +168,31 @@ def evaluate_rankers(
     if missing:
         raise ValueError(f"truth has no row for tasks {missing[:5]}.")
 
+    known = truth.loc[[t.name for t in lazy], models]
+    if known.isna().any(axis=None):
+        bad = list(known.index[known.isna().any(axis=1)])
+        raise ValueError(
+            f"truth has unknown (NaN) accuracies for tasks {bad[:5]}: every PTM of an "
+            "evaluated task needs its measured accuracy."
+        )
+    for name, ranker in rankers.items():
+        params = ranker.get_params(deep=True) if hasattr(ranker, "get_params") else {}
+        parallel = [
+            k for k, v in params.items() if k.split("__")[-1] == "n_jobs" and v not in (None, 1)
+        ]
+        if parallel:
+            raise ValueError(
+                f"ranker {name!r} sets {parallel[0]}={params[parallel[0]]}: its forward passes "
+                "would run in worker processes, where the loader can neither count nor share "
+                "them; set it to None or 1 for the evaluation."
+            )
+
     if warm_up:
         loader.warm_up(lazy[0].metadata.get("images", lazy[0].metadata.get("inputs")))
-        first = loader.task(tasks[0], name=f"{tasks[0].name} (warm-up)")
+        # Each ranker once, untimed, on the first task: its one-off costs stay out of the
+        # figures, and the passes it reads are kept (measured warm) for the timed run.
         for ranker in rankers.values():
-            ranker.predict([first])
+            ranker.predict([lazy[0]])
 
     rows, scores = [], {name: [] for name in rankers}
     for task in track(lazy, desc="evaluate", verbose=verbose, unit="task"):

@@ -123,8 +123,8 @@ def test_counted_passes_are_the_passes_that_ran(world):
         rows = table[table["ranker"] == name]
         assert (rows["forward_passes"] == ptms).all() and (rows["encoder_passes"] == enc).all()
     # Shared passes ran once per (task, network), whoever read them first (the untimed
-    # warm-up ranks a copy of the first task once more).
-    assert all(n == len(world["tasks"]) + 1 for n in loader.n_runs_.values())
+    # warm-up reads the first task's passes, which the timed run then reuses).
+    assert all(n == len(world["tasks"]) for n in loader.n_runs_.values())
 
 
 def test_rerank_loads_only_its_top_k(world):
@@ -211,3 +211,15 @@ def test_make_rankers_gives_what_the_protocol_takes(world):
     assert table["tau_w"].between(-1, 1).all()
     passes = table.groupby("ranker")["forward_passes"].mean()
     assert passes["spider+rerank"] == 2 and passes["LogME"] == 5 and passes["ridge"] == 0
+
+
+def test_rankers_running_workers_and_unknown_truth_are_refused(world):
+    loader = FeatureLoader(world["zoo"], world["encoder"], device="cpu")
+    rankers = _rankers(world)
+    rankers["LogME"].set_params(n_jobs=2)
+    with pytest.raises(ValueError, match=r"n_jobs=2.*can neither count"):
+        evaluate_rankers({"LogME": rankers["LogME"]}, world["tasks"], world["truth"], loader=loader)
+    truth = world["truth"].copy()
+    truth.iloc[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"unknown \(NaN\) accuracies for tasks \['"):
+        evaluate_rankers({"prior": rankers["prior"]}, world["tasks"], truth, loader=loader)
