@@ -361,8 +361,11 @@ def run(args: argparse.Namespace) -> int:
     if means:
         # A re-ranker whose k came out 0 on the validation tasks is Spider itself: say so
         # once instead of repeating its figure.
-        shipped_k = {"spider+rerank": data.rerank["k"], "spider+LogME": data.rerank_estimator["k"]}
-        idle = [n for n in means if shipped_k.get(n) == 0]
+        chosen_k = {
+            "spider+rerank": data.rerank.get("k", 0),
+            "spider+LogME": data.rerank_estimator.get("k", 0),
+        }
+        idle = [n for n in means if chosen_k.get(n) == 0]
         parts = [f"{names.get(n, n)} {m['tau_w']:.3f}" for n, m in means.items() if n not in idle]
         ceiling = over_all["noise_ceiling_tau_w"]
         print(

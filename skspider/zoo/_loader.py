@@ -67,8 +67,8 @@ class FeatureLoader:
         The general encoder whose features are ``Task.X`` (None: tasks have no ``X``).
     encoder_layer : str, default=None
         The encoder's hooked layer (see `extract_features`; its input is the feature). None:
-        the ``ZooEntry``'s layer, or the last `torch.nn.Linear`, or a ``head`` submodule
-        (the glyph zoo's encoder has an identity ``head``).
+        the ``ZooEntry``'s layer, or the last `torch.nn.Linear` (an encoder without one
+        needs it named: the glyph zoo's, ``"head"``).
     device : str, default="auto"
         Where the passes run.
     batch_size : int, default=128
@@ -132,14 +132,6 @@ class FeatureLoader:
             self._heads[name] = self.zoo[name].has_source_head()
         return self._heads[name]
 
-    def _encoder_layer(self) -> str | None:
-        if self.encoder_layer is not None or isinstance(self.encoder, ZooEntry):
-            return self.encoder_layer
-        names = dict(self.encoder.named_modules())
-        if not any(isinstance(m, nn.Linear) for m in names.values()) and "head" in names:
-            return "head"
-        return None
-
     def _run(self, tid: int, network: str):
         """The output of one network on one task: from the cache, or a timed pass."""
         key = (tid, network)
@@ -148,7 +140,7 @@ class FeatureLoader:
             data = self._inputs[tid]
             if network == ENCODER:
                 out = extract_features(
-                    self.encoder, data, layer=self._encoder_layer(),
+                    self.encoder, data, layer=self.encoder_layer,
                     batch_size=self.batch_size, device=self.device,
                 )  # fmt: skip
             else:
@@ -248,7 +240,7 @@ class FeatureLoader:
         allocations are charged to no one. Nothing is cached or counted."""
         data = inputs[:n]
         if self.encoder is not None:
-            extract_features(self.encoder, data, layer=self._encoder_layer(), device=self.device)
+            extract_features(self.encoder, data, layer=self.encoder_layer, device=self.device)
         for m in self.zoo.names:
             extract_features(self.zoo[m], data, device=self.device)
 
