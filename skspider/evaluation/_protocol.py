@@ -225,6 +225,7 @@ def evaluate_rankers(
                 )
             )
             scores[name].append(s)
+        loader.forget(task)  # memory holds one task's passes at a time
     table = pd.DataFrame(rows, columns=COLUMNS)
     if not return_scores:
         return table

@@ -122,6 +122,7 @@ class FeatureLoader:
         self._outputs: dict[tuple[int, str], tuple[Any, np.ndarray]] = {}
         self._inputs: dict[int, Any] = {}
         self._names: dict[int, str] = {}
+        self._tids: dict[int, int] = {}  # id of a Task made here -> its task id
         self._ledgers: list[PassLedger] = []
         self._heads: dict[str, bool] = {}
 
@@ -137,6 +138,11 @@ class FeatureLoader:
         key = (tid, network)
         wall, cpu = time.perf_counter(), time.process_time()
         if key not in self._outputs:
+            if tid not in self._inputs:
+                raise ValueError(
+                    f"task {self._names[tid]!r} was forgotten (FeatureLoader.forget): its "
+                    "arrays can no longer be read; make it again with FeatureLoader.task."
+                )
             data = self._inputs[tid]
             if network == ENCODER:
                 out = extract_features(
@@ -216,7 +222,7 @@ class FeatureLoader:
         def probas(net: str):
             return lambda: self._run(tid, net).probas
 
-        return Task(
+        task = Task(
             y=np.asarray(y),
             X=features(ENCODER) if self.encoder is not None else None,
             model_features={m: features(m) for m in self.zoo.names},
@@ -224,6 +230,19 @@ class FeatureLoader:
             name=self._names[tid],
             metadata=dict(metadata or {}),
         )
+        self._tids[id(task)] = tid
+        return task
+
+    def forget(self, task: Task) -> None:
+        """Drop what is kept of a task made by `task`: its inputs and its cached outputs (its
+        lazy arrays can no longer be read). An evaluation calls it once a task is done, so
+        that memory holds one task's passes, not every task's."""
+        tid = self._tids.pop(id(task), None)
+        if tid is None:
+            raise ValueError(f"task {task.name!r} was not made by this loader (or is forgotten).")
+        self._inputs.pop(tid, None)
+        for key in [k for k in self._outputs if k[0] == tid]:
+            del self._outputs[key]
 
     @contextlib.contextmanager
     def count(self) -> Iterator[PassLedger]:

@@ -72,3 +72,18 @@ def test_a_task_with_inputs_in_its_metadata(zoo, inputs):
         loader.task(inputs, [0, 1, 0])
     with pytest.raises(TypeError, match="ModelZoo"):
         FeatureLoader({"a": 1})
+
+
+def test_forget_drops_a_task_and_says_so_when_read(zoo, inputs):
+    loader = FeatureLoader(zoo, device="cpu")
+    kept = loader.task(inputs, np.arange(10) % 2, name="kept")
+    gone = loader.task(inputs, np.arange(10) % 2, name="gone")
+    kept.get_model_features("a")
+    gone.get_model_features("a")
+    loader.forget(gone)
+    kept.get_model_features("a")  # still cached: no second pass
+    assert loader.n_runs_["a"] == 2
+    with pytest.raises(ValueError, match="'gone' was forgotten"):
+        gone.get_model_features("b")
+    with pytest.raises(ValueError, match="not made by this loader"):
+        loader.forget(gone)
