@@ -156,6 +156,34 @@ def test_seconds_charge_each_ranker_its_passes(world):
     assert (table["seconds"] > 0).all() and (table["cpu_seconds"] >= 0).all()
 
 
+def test_a_pass_run_by_one_ranker_is_charged_to_the_next_that_reads_it(world):
+    import time as _time
+
+    # Every PTM pass takes at least 50 ms (a hook that waits): LogME, reading all 5 PTMs,
+    # must be charged at least 5 x 50 ms on every task, though the re-ranker (k=2), run
+    # before it, already ran 2 of those passes; the re-ranker is charged its own 2.
+    delay = 0.05
+    handles = [
+        world["zoo"][m].module.register_forward_pre_hook(lambda *_: _time.sleep(delay))
+        for m in world["zoo"].names
+    ]
+    try:
+        rankers = _rankers(world)
+        loader = FeatureLoader(world["zoo"], world["encoder"], device="cpu")
+        table = evaluate_rankers(
+            {"rerank": rankers["rerank"], "LogME": rankers["LogME"]}, world["tasks"],
+            world["truth"], loader=loader, warm_up=False,
+        )  # fmt: skip
+    finally:
+        for h in handles:
+            h.remove()
+    logme = table[table["ranker"] == "LogME"]
+    rerank = table[table["ranker"] == "rerank"]
+    assert (logme["forward_passes"] == 5).all() and (rerank["forward_passes"] == 2).all()
+    assert (logme["seconds"] >= 5 * delay).all()
+    assert (rerank["seconds"] >= 2 * delay).all() and (rerank["seconds"] < 5 * delay).all()
+
+
 def test_scores_and_metrics_match_the_truth(world):
     loader = FeatureLoader(world["zoo"], world["encoder"], device="cpu")
     rankers = _rankers(world)
