@@ -126,6 +126,29 @@ def test_tiny_build_loads_with_everything(built):
 
 
 @pytest.mark.slow
+def test_the_shipped_k_is_the_best_on_the_validation_tasks(built):
+    from sklearn.frozen import FrozenEstimator
+
+    from skspider.spider import RerankTransformer
+    from skspider.tasks import TaskTokenizer
+
+    data = load_glyph_zoo(built / "out")
+    recorded = {int(k): v for k, v in data.rerank["validation_tau_w_by_k"].items()}
+    # The build's rule: the best mean tau_w, the smallest k among ties.
+    assert data.rerank["k"] == max(recorded, key=lambda k: (recorded[k], -k))
+    # And the scores are those of the validation tasks (not of any other split).
+    loader = data.feature_loader()
+    valid = TaskTokenizer(model_tokens=True).fit_transform(
+        [loader.task(t) for t in data.validation_tasks]
+    )
+    Y = data.truth.loc[[t.name for t in valid], data.ranker.models_]
+    again = RerankTransformer(
+        FrozenEstimator(data.ranker), k="auto", k_candidates=sorted(recorded)
+    ).fit(valid, Y)
+    assert again.k_scores_ == pytest.approx(recorded)
+
+
+@pytest.mark.slow
 def test_held_out_images_are_re_rendered_and_checked(built):
     data = load_glyph_zoo(built / "out")
     task = data.test_tasks[0]
