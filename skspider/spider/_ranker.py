@@ -679,9 +679,8 @@ class SpiderRanker(BaseRanker):
             module.load_state_dict(best["state"])
             self.best_epoch_ = best["epoch"]
         elif auto:
+            # With nothing held out (one task or group) every alpha scores NaN.
             scores = self._validation_scores(valid_sets, valid_Y, prior_train, alphas)
-        if auto and not len(valid):
-            scores = dict.fromkeys(alphas, float("nan"))
         module.eval()
         self._cache_terms()  # the weights changed
         self.prior_, self.shrinkage_, self.shrinkage_scores_ = None, 1.0, {}
