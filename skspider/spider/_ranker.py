@@ -1007,8 +1007,11 @@ class SpiderRanker(BaseRanker):
             With ``models_``, ``n_models_`` and ``module_`` extended. The new models have no
             PTM-specific projection (they are ranked from the general tokens). With
             ``prior``, ``prior_`` is extended too: the new models' task-blind utilities are
-            fitted on ``y`` with the fitted models' held (the problem of ``fit``), and their
-            tokens learn the network's part on top of them; ``shrinkage_`` is kept.
+            the Plackett-Luce utilities that best explain ``y`` with the fitted models'
+            values held, so a new model is placed by how it compares with the others on the
+            same tasks (its mean over other tasks would not be comparable); their tokens
+            learn the network's part on top; ``shrinkage_`` is kept. So after
+            ``add_models`` the task-blind ranking is no longer exactly `PriorRanker`'s.
         """
         check_is_fitted(self)
         sets, _ = self._inputs(X, reset=False)
